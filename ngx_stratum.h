@@ -1,0 +1,109 @@
+
+/*
+ * Copyright (C) The Stratum authors
+ */
+
+
+#ifndef _NGX_STRATUM_H_INCLUDED_
+#define _NGX_STRATUM_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+/*
+ * What the auth module hands to the other modules of the project.
+ *
+ * The modules are separate shared objects, so none links against another:
+ * a module that needs the claims finds the auth module by name at
+ * configuration time (ngx_stratum_auth_api()) and calls through the table
+ * kept in the auth module's main configuration.  The claims live in the
+ * request pool and survive internal redirects.
+ */
+
+
+#define NGX_STRATUM_AUTH_MODULE_NAME  "ngx_stratum_auth_module"
+#define NGX_STRATUM_AUTH_API_VERSION  1
+
+
+typedef enum {
+    NGX_STRATUM_AUTH_OFF = 0,
+    NGX_STRATUM_AUTH_OK,
+    NGX_STRATUM_AUTH_MISSING,
+    NGX_STRATUM_AUTH_MALFORMED,
+    NGX_STRATUM_AUTH_TOO_LARGE,
+    NGX_STRATUM_AUTH_BAD_HEADER,
+    NGX_STRATUM_AUTH_BAD_ALGORITHM,
+    NGX_STRATUM_AUTH_UNKNOWN_KID,
+    NGX_STRATUM_AUTH_BAD_SIGNATURE,
+    NGX_STRATUM_AUTH_EXPIRED,
+    NGX_STRATUM_AUTH_NOT_YET_VALID,
+    NGX_STRATUM_AUTH_BAD_ISSUER,
+    NGX_STRATUM_AUTH_BAD_AUDIENCE,
+    NGX_STRATUM_AUTH_LIFETIME_EXCEEDED,
+    NGX_STRATUM_AUTH_BAD_CLAIMS,
+    NGX_STRATUM_AUTH_MFA_REQUIRED
+} ngx_stratum_auth_result_e;
+
+
+typedef struct {
+    ngx_stratum_auth_result_e   result;
+
+    /* set only when result is NGX_STRATUM_AUTH_OK */
+    ngx_str_t                   sub;
+    ngx_str_t                   tenant_id;
+    ngx_str_t                   kid;
+    ngx_str_t                   alg;
+    ngx_array_t                 roles;          /* of ngx_str_t */
+    ngx_array_t                 permissions;    /* of ngx_str_t */
+    time_t                      exp;
+    unsigned                    has_tenant:1;
+    unsigned                    mfa:1;
+} ngx_stratum_claims_t;
+
+
+typedef struct {
+    ngx_uint_t                  version;
+    ngx_stratum_claims_t     *(*claims)(ngx_http_request_t *r);
+} ngx_stratum_auth_api_t;
+
+
+/*
+ * returns the auth module's table, or NULL when the auth module is not
+ * loaded; call it at configuration time only
+ */
+
+static ngx_inline ngx_stratum_auth_api_t *
+ngx_stratum_auth_api(ngx_conf_t *cf)
+{
+    ngx_uint_t               i;
+    ngx_module_t            *m;
+    ngx_http_conf_ctx_t     *ctx;
+    ngx_stratum_auth_api_t  *api;
+
+    for (i = 0; cf->cycle->modules[i]; i++) {
+        m = cf->cycle->modules[i];
+
+        if (m->type != NGX_HTTP_MODULE
+            || ngx_strcmp(m->name, NGX_STRATUM_AUTH_MODULE_NAME) != 0)
+        {
+            continue;
+        }
+
+        ctx = (ngx_http_conf_ctx_t *) cf->ctx;
+        api = ctx->main_conf[m->ctx_index];
+
+        if (api == NULL || api->version != NGX_STRATUM_AUTH_API_VERSION) {
+            return NULL;
+        }
+
+        return api;
+    }
+
+    return NULL;
+}
+
+
+#endif /* _NGX_STRATUM_H_INCLUDED_ */

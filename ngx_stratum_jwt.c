@@ -1,0 +1,1005 @@
+
+/*
+ * Copyright (C) The Stratum authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include <jansson.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#include "ngx_stratum_jwt.h"
+
+
+#define NGX_STRATUM_JWT_KEY_RSA     1
+#define NGX_STRATUM_JWT_KEY_EC      2
+#define NGX_STRATUM_JWT_KEY_ED      3
+
+#define NGX_STRATUM_JWT_MAX_FILE    (1024 * 1024)
+#define NGX_STRATUM_JWT_MIN_RSA     2048
+
+
+typedef struct {
+    ngx_str_t        name;
+    const char      *md;
+    ngx_uint_t       type;
+    int              padding;
+    size_t           ec_size;         /* bytes of r and of s */
+    const char      *group;
+} ngx_stratum_jwt_alg_t;
+
+
+static ngx_int_t ngx_stratum_jwt_read_file(ngx_conf_t *cf, ngx_str_t *path,
+    ngx_str_t *out);
+static ngx_int_t ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys,
+    EVP_PKEY *pkey, ngx_str_t *kid, ngx_int_t only, ngx_str_t *path);
+static ngx_uint_t ngx_stratum_jwt_key_algs(EVP_PKEY *pkey);
+static EVP_PKEY *ngx_stratum_jwt_jwk_to_pkey(ngx_conf_t *cf, json_t *jwk,
+    ngx_str_t *path, ngx_uint_t n);
+static ngx_int_t ngx_stratum_jwt_jwk_bytes(ngx_conf_t *cf, json_t *jwk,
+    const char *name, ngx_str_t *out);
+static EVP_MD *ngx_stratum_jwt_md(ngx_uint_t alg);
+static void ngx_stratum_jwt_cleanup_key(void *data);
+
+
+static ngx_stratum_jwt_alg_t  ngx_stratum_jwt_algs[NGX_STRATUM_JWT_NALGS] = {
+    { ngx_string("RS256"), "SHA256", NGX_STRATUM_JWT_KEY_RSA,
+      RSA_PKCS1_PADDING, 0, NULL },
+    { ngx_string("RS384"), "SHA384", NGX_STRATUM_JWT_KEY_RSA,
+      RSA_PKCS1_PADDING, 0, NULL },
+    { ngx_string("RS512"), "SHA512", NGX_STRATUM_JWT_KEY_RSA,
+      RSA_PKCS1_PADDING, 0, NULL },
+    { ngx_string("PS256"), "SHA256", NGX_STRATUM_JWT_KEY_RSA,
+      RSA_PKCS1_PSS_PADDING, 0, NULL },
+    { ngx_string("PS384"), "SHA384", NGX_STRATUM_JWT_KEY_RSA,
+      RSA_PKCS1_PSS_PADDING, 0, NULL },
+    { ngx_string("PS512"), "SHA512", NGX_STRATUM_JWT_KEY_RSA,
+      RSA_PKCS1_PSS_PADDING, 0, NULL },
+    { ngx_string("ES256"), "SHA256", NGX_STRATUM_JWT_KEY_EC,
+      0, 32, "prime256v1" },
+    { ngx_string("ES384"), "SHA384", NGX_STRATUM_JWT_KEY_EC,
+      0, 48, "secp384r1" },
+    { ngx_string("EdDSA"), NULL, NGX_STRATUM_JWT_KEY_ED,
+      0, 0, NULL }
+};
+
+
+/* fetched once per process: implicit fetches cost on every call */
+static EVP_MD  *ngx_stratum_jwt_mds[NGX_STRATUM_JWT_NALGS];
+
+
+ngx_int_t
+ngx_stratum_jwt_alg_by_name(u_char *name, size_t len)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_STRATUM_JWT_NALGS; i++) {
+        if (ngx_stratum_jwt_algs[i].name.len == len
+            && ngx_memcmp(ngx_stratum_jwt_algs[i].name.data, name, len) == 0)
+        {
+            return i;
+        }
+    }
+
+    return NGX_ERROR;
+}
+
+
+ngx_str_t *
+ngx_stratum_jwt_alg_name(ngx_uint_t alg)
+{
+    return &ngx_stratum_jwt_algs[alg].name;
+}
+
+
+ngx_int_t
+ngx_stratum_jwt_load_pem(ngx_conf_t *cf, ngx_str_t *path, ngx_str_t *kid,
+    ngx_array_t *keys)
+{
+    BIO        *bio;
+    EVP_PKEY   *pkey;
+    ngx_str_t   data;
+
+    if (ngx_stratum_jwt_read_file(cf, path, &data) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    bio = BIO_new_mem_buf(data.data, data.len);
+    if (bio == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "BIO_new_mem_buf() failed");
+        return NGX_ERROR;
+    }
+
+    pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+
+    if (pkey == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" holds no PEM public key "
+                           "(\"-----BEGIN PUBLIC KEY-----\")", path);
+        ERR_clear_error();
+        return NGX_ERROR;
+    }
+
+    return ngx_stratum_jwt_add_key(cf, keys, pkey, kid, -1, path);
+}
+
+
+ngx_int_t
+ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
+{
+    size_t        i;
+    json_t       *root, *list, *jwk, *v;
+    EVP_PKEY     *pkey;
+    ngx_int_t     only, rc;
+    ngx_str_t     data, kid;
+    ngx_uint_t    added;
+    json_error_t  err;
+
+    if (ngx_stratum_jwt_read_file(cf, path, &data) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    root = json_loadb((char *) data.data, data.len, JSON_REJECT_DUPLICATES,
+                      &err);
+    if (root == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid JSON in JWKS \"%V\" at line %d: %s",
+                           path, err.line, err.text);
+        return NGX_ERROR;
+    }
+
+    rc = NGX_ERROR;
+    added = 0;
+
+    list = json_object_get(root, "keys");
+    if (!json_is_array(list)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "JWKS \"%V\" has no \"keys\" array", path);
+        goto done;
+    }
+
+    json_array_foreach(list, i, jwk) {
+
+        if (!json_is_object(jwk)) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "JWKS \"%V\": key %uz is not an object",
+                               path, i);
+            goto done;
+        }
+
+        /* keys for other uses are skipped, not refused */
+
+        v = json_object_get(jwk, "use");
+        if (v && !(json_is_string(v)
+                   && ngx_strcmp(json_string_value(v), "sig") == 0))
+        {
+            continue;
+        }
+
+        only = -1;
+
+        v = json_object_get(jwk, "alg");
+        if (v) {
+            if (!json_is_string(v)) {
+                continue;
+            }
+
+            only = ngx_stratum_jwt_alg_by_name((u_char *) json_string_value(v),
+                                               json_string_length(v));
+            if (only == NGX_ERROR) {
+                ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                                   "JWKS \"%V\": key %uz has unsupported "
+                                   "\"alg\", skipped", path, i);
+                continue;
+            }
+        }
+
+        ngx_str_null(&kid);
+
+        v = json_object_get(jwk, "kid");
+        if (v) {
+            if (!json_is_string(v) || json_string_length(v) == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "JWKS \"%V\": key %uz has an invalid "
+                                   "\"kid\"", path, i);
+                goto done;
+            }
+
+            kid.len = json_string_length(v);
+            kid.data = ngx_pstrdup(cf->pool, &(ngx_str_t) {
+                                       kid.len,
+                                       (u_char *) json_string_value(v) });
+            if (kid.data == NULL) {
+                goto done;
+            }
+        }
+
+        pkey = ngx_stratum_jwt_jwk_to_pkey(cf, jwk, path, i);
+        if (pkey == NULL) {
+            continue;
+        }
+
+        if (ngx_stratum_jwt_add_key(cf, keys, pkey, &kid, only, path)
+            != NGX_OK)
+        {
+            goto done;
+        }
+
+        added++;
+    }
+
+    if (added == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "JWKS \"%V\" has no usable signature key", path);
+        goto done;
+    }
+
+    rc = NGX_OK;
+
+done:
+
+    json_decref(root);
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_stratum_jwt_read_file(ngx_conf_t *cf, ngx_str_t *path, ngx_str_t *out)
+{
+    ssize_t          n;
+    ngx_fd_t         fd;
+    ngx_int_t        rc;
+    ngx_file_t       file;
+    ngx_file_info_t  fi;
+
+    if (ngx_conf_full_name(cf->cycle, path, 1) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_open_file_n " \"%V\" failed", path);
+        return NGX_ERROR;
+    }
+
+    rc = NGX_ERROR;
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           ngx_fd_info_n " \"%V\" failed", path);
+        goto done;
+    }
+
+    if (ngx_file_size(&fi) > NGX_STRATUM_JWT_MAX_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "key file \"%V\" is larger than %d bytes",
+                           path, NGX_STRATUM_JWT_MAX_FILE);
+        goto done;
+    }
+
+    out->len = (size_t) ngx_file_size(&fi);
+    out->data = ngx_pnalloc(cf->temp_pool, out->len + 1);
+    if (out->data == NULL) {
+        goto done;
+    }
+
+    ngx_memzero(&file, sizeof(ngx_file_t));
+    file.fd = fd;
+    file.name = *path;
+    file.log = cf->log;
+
+    n = ngx_read_file(&file, out->data, out->len, 0);
+    if (n == NGX_ERROR) {
+        goto done;
+    }
+
+    if ((size_t) n != out->len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           ngx_read_file_n " \"%V\" returned only %z bytes",
+                           path, n);
+        goto done;
+    }
+
+    out->data[out->len] = '\0';
+    rc = NGX_OK;
+
+done:
+
+    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
+                           ngx_close_file_n " \"%V\" failed", path);
+    }
+
+    return rc;
+}
+
+
+/*
+ * takes ownership of pkey; "only" restricts the key to one algorithm
+ * (a JWK's "alg"), -1 allows every algorithm its type supports
+ */
+
+static ngx_int_t
+ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
+    ngx_str_t *kid, ngx_int_t only, ngx_str_t *path)
+{
+    int                     len;
+    u_char                 *der, *p;
+    EVP_MD                 *md;
+    ngx_str_t               part;
+    ngx_uint_t              i, algs;
+    EVP_PKEY_CTX           *ctx;
+    ngx_pool_cleanup_t     *cln;
+    ngx_stratum_jwt_key_t  *key, **kp;
+    ngx_stratum_jwt_alg_t  *a;
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    key = ngx_pcalloc(cf->pool, sizeof(ngx_stratum_jwt_key_t));
+    kp = ngx_array_push(keys);
+
+    if (cln == NULL || key == NULL || kp == NULL) {
+        EVP_PKEY_free(pkey);
+        return NGX_ERROR;
+    }
+
+    *kp = key;
+    key->pkey = pkey;
+    key->kid = *kid;
+
+    cln->handler = ngx_stratum_jwt_cleanup_key;
+    cln->data = key;
+
+    if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA
+        && EVP_PKEY_get_bits(pkey) < NGX_STRATUM_JWT_MIN_RSA)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "RSA key in \"%V\" has %d bits, "
+                           "at least %d are required",
+                           path, EVP_PKEY_get_bits(pkey),
+                           NGX_STRATUM_JWT_MIN_RSA);
+        return NGX_ERROR;
+    }
+
+    algs = ngx_stratum_jwt_key_algs(pkey);
+
+    if (only >= 0) {
+        algs &= (ngx_uint_t) 1 << only;
+    }
+
+    if (algs == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "key in \"%V\" is of a type no supported "
+                           "algorithm can use (RSA, EC P-256, EC P-384 "
+                           "or Ed25519)", path);
+        return NGX_ERROR;
+    }
+
+    key->algs = algs;
+
+    len = i2d_PUBKEY(pkey, NULL);
+    if (len <= 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "i2d_PUBKEY() failed");
+        return NGX_ERROR;
+    }
+
+    der = ngx_pnalloc(cf->temp_pool, len);
+    if (der == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = der;
+    i2d_PUBKEY(pkey, &p);
+
+    part.data = der;
+    part.len = len;
+
+    if (ngx_stratum_jwt_sha256(&part, 1, key->fingerprint) != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "SHA-256 failed");
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < NGX_STRATUM_JWT_NALGS; i++) {
+
+        if (!(algs & ((ngx_uint_t) 1 << i))) {
+            continue;
+        }
+
+        a = &ngx_stratum_jwt_algs[i];
+
+        md = ngx_stratum_jwt_md(i);
+        if (a->md && md == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "EVP_MD_fetch(\"%s\") failed", a->md);
+            return NGX_ERROR;
+        }
+
+        if (a->type == NGX_STRATUM_JWT_KEY_ED) {
+            continue;
+        }
+
+        ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+        if (ctx == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "EVP_PKEY_CTX_new_from_pkey() failed");
+            return NGX_ERROR;
+        }
+
+        key->vctx[i] = ctx;
+
+        if (EVP_PKEY_verify_init(ctx) <= 0
+            || EVP_PKEY_CTX_set_signature_md(ctx, md) <= 0)
+        {
+            goto failed;
+        }
+
+        if (a->type != NGX_STRATUM_JWT_KEY_RSA) {
+            continue;
+        }
+
+        if (EVP_PKEY_CTX_set_rsa_padding(ctx, a->padding) <= 0) {
+            goto failed;
+        }
+
+        if (a->padding == RSA_PKCS1_PSS_PADDING
+            && (EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST)
+                <= 0
+                || EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) <= 0))
+        {
+            goto failed;
+        }
+    }
+
+    return NGX_OK;
+
+failed:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "cannot prepare key in \"%V\" for %V",
+                       path, &ngx_stratum_jwt_algs[i].name);
+    ERR_clear_error();
+
+    return NGX_ERROR;
+}
+
+
+static ngx_uint_t
+ngx_stratum_jwt_key_algs(EVP_PKEY *pkey)
+{
+    char    group[64];
+    size_t  len;
+
+    switch (EVP_PKEY_get_base_id(pkey)) {
+
+    case EVP_PKEY_RSA:
+        return 0x3f;                                    /* RS* and PS* */
+
+    case EVP_PKEY_RSA_PSS:
+        return 0x38;                                    /* PS* */
+
+    case EVP_PKEY_ED25519:
+        return (ngx_uint_t) 1 << NGX_STRATUM_JWT_EDDSA;
+
+    case EVP_PKEY_EC:
+
+        if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME,
+                                           group, sizeof(group), &len)
+            != 1)
+        {
+            return 0;
+        }
+
+        if (ngx_strcmp(group, "prime256v1") == 0) {
+            return (ngx_uint_t) 1 << NGX_STRATUM_JWT_ES256;
+        }
+
+        if (ngx_strcmp(group, "secp384r1") == 0) {
+            return (ngx_uint_t) 1 << NGX_STRATUM_JWT_ES384;
+        }
+
+        return 0;
+
+    default:
+        return 0;
+    }
+}
+
+
+static EVP_PKEY *
+ngx_stratum_jwt_jwk_to_pkey(ngx_conf_t *cf, json_t *jwk, ngx_str_t *path,
+    ngx_uint_t n)
+{
+    u_char           *point;
+    BIGNUM           *bn_n, *bn_e;
+    json_t           *kty, *crv;
+    EVP_PKEY         *pkey;
+    ngx_str_t         a, b;
+    const char       *type, *group;
+    OSSL_PARAM       *params;
+    EVP_PKEY_CTX     *ctx;
+    OSSL_PARAM_BLD   *bld;
+
+    kty = json_object_get(jwk, "kty");
+    crv = json_object_get(jwk, "crv");
+
+    if (!json_is_string(kty)) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "JWKS \"%V\": key %ui has no \"kty\", skipped",
+                           path, n);
+        return NULL;
+    }
+
+    type = json_string_value(kty);
+
+    if (ngx_strcmp(type, "OKP") == 0) {
+
+        if (!json_is_string(crv)
+            || ngx_strcmp(json_string_value(crv), "Ed25519") != 0
+            || ngx_stratum_jwt_jwk_bytes(cf, jwk, "x", &a) != NGX_OK)
+        {
+            goto unusable;
+        }
+
+        pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
+                                           a.data, a.len);
+        if (pkey == NULL) {
+            goto unusable;
+        }
+
+        return pkey;
+    }
+
+    bld = NULL;
+    params = NULL;
+    ctx = NULL;
+    pkey = NULL;
+    bn_n = NULL;
+    bn_e = NULL;
+
+    if (ngx_strcmp(type, "RSA") == 0) {
+
+        if (ngx_stratum_jwt_jwk_bytes(cf, jwk, "n", &a) != NGX_OK
+            || ngx_stratum_jwt_jwk_bytes(cf, jwk, "e", &b) != NGX_OK)
+        {
+            goto unusable;
+        }
+
+        bn_n = BN_bin2bn(a.data, a.len, NULL);
+        bn_e = BN_bin2bn(b.data, b.len, NULL);
+        bld = OSSL_PARAM_BLD_new();
+
+        if (bn_n == NULL || bn_e == NULL || bld == NULL
+            || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n)
+            || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e))
+        {
+            goto failed;
+        }
+
+    } else if (ngx_strcmp(type, "EC") == 0) {
+
+        if (!json_is_string(crv)) {
+            goto unusable;
+        }
+
+        if (ngx_strcmp(json_string_value(crv), "P-256") == 0) {
+            group = "prime256v1";
+
+        } else if (ngx_strcmp(json_string_value(crv), "P-384") == 0) {
+            group = "secp384r1";
+
+        } else {
+            goto unusable;
+        }
+
+        if (ngx_stratum_jwt_jwk_bytes(cf, jwk, "x", &a) != NGX_OK
+            || ngx_stratum_jwt_jwk_bytes(cf, jwk, "y", &b) != NGX_OK
+            || a.len != b.len)
+        {
+            goto unusable;
+        }
+
+        /* an uncompressed point: 0x04 || x || y */
+
+        point = ngx_pnalloc(cf->temp_pool, 1 + a.len + b.len);
+        if (point == NULL) {
+            return NULL;
+        }
+
+        point[0] = 0x04;
+        ngx_memcpy(point + 1, a.data, a.len);
+        ngx_memcpy(point + 1 + a.len, b.data, b.len);
+
+        bld = OSSL_PARAM_BLD_new();
+
+        if (bld == NULL
+            || !OSSL_PARAM_BLD_push_utf8_string(bld,
+                                                OSSL_PKEY_PARAM_GROUP_NAME,
+                                                group, 0)
+            || !OSSL_PARAM_BLD_push_octet_string(bld,
+                                                 OSSL_PKEY_PARAM_PUB_KEY,
+                                                 point, 1 + a.len + b.len))
+        {
+            goto failed;
+        }
+
+    } else {
+        goto unusable;
+    }
+
+    params = OSSL_PARAM_BLD_to_param(bld);
+    ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+
+    if (params == NULL || ctx == NULL
+        || EVP_PKEY_fromdata_init(ctx) <= 0
+        || EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+    {
+        pkey = NULL;
+    }
+
+failed:
+
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    EVP_PKEY_CTX_free(ctx);
+    BN_free(bn_n);
+    BN_free(bn_e);
+
+    if (pkey) {
+        return pkey;
+    }
+
+unusable:
+
+    ERR_clear_error();
+
+    ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                       "JWKS \"%V\": key %ui is not a usable RSA, EC P-256, "
+                       "EC P-384 or Ed25519 public key, skipped", path, n);
+
+    return NULL;
+}
+
+
+static ngx_int_t
+ngx_stratum_jwt_jwk_bytes(ngx_conf_t *cf, json_t *jwk, const char *name,
+    ngx_str_t *out)
+{
+    json_t  *v;
+
+    v = json_object_get(jwk, name);
+    if (!json_is_string(v)) {
+        return NGX_DECLINED;
+    }
+
+    out->data = ngx_pnalloc(cf->temp_pool,
+                            ngx_base64_decoded_length(json_string_length(v)));
+    if (out->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_stratum_jwt_decode_base64url(out, (u_char *) json_string_value(v),
+                                         json_string_length(v))
+        != NGX_OK
+        || out->len == 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+static EVP_MD *
+ngx_stratum_jwt_md(ngx_uint_t alg)
+{
+    const char  *name;
+
+    name = ngx_stratum_jwt_algs[alg].md;
+
+    if (name == NULL) {
+        return NULL;
+    }
+
+    if (ngx_stratum_jwt_mds[alg] == NULL) {
+        ngx_stratum_jwt_mds[alg] = EVP_MD_fetch(NULL, name, NULL);
+    }
+
+    return ngx_stratum_jwt_mds[alg];
+}
+
+
+static void
+ngx_stratum_jwt_cleanup_key(void *data)
+{
+    ngx_stratum_jwt_key_t  *key = data;
+
+    ngx_uint_t  i;
+
+    for (i = 0; i < NGX_STRATUM_JWT_NALGS; i++) {
+        EVP_PKEY_CTX_free(key->vctx[i]);
+    }
+
+    EVP_PKEY_free(key->pkey);
+}
+
+
+/*
+ * strict base64url (RFC 7515, section 2): the URL-safe alphabet only,
+ * no padding, and no stray bits in the last character, so that every
+ * byte string has exactly one encoding; dst->data must hold
+ * ngx_base64_decoded_length(len) bytes
+ */
+
+ngx_int_t
+ngx_stratum_jwt_decode_base64url(ngx_str_t *dst, u_char *src, size_t len)
+{
+    u_char     c, last;
+    size_t     i;
+    ngx_str_t  s;
+
+    last = 0;
+
+    for (i = 0; i < len; i++) {
+        c = src[i];
+
+        if (c >= 'A' && c <= 'Z') {
+            last = c - 'A';
+
+        } else if (c >= 'a' && c <= 'z') {
+            last = c - 'a' + 26;
+
+        } else if (c >= '0' && c <= '9') {
+            last = c - '0' + 52;
+
+        } else if (c == '-') {
+            last = 62;
+
+        } else if (c == '_') {
+            last = 63;
+
+        } else {
+            return NGX_DECLINED;
+        }
+    }
+
+    switch (len % 4) {
+
+    case 1:
+        return NGX_DECLINED;
+
+    case 2:
+        if (last & 0x0f) {
+            return NGX_DECLINED;
+        }
+        break;
+
+    case 3:
+        if (last & 0x03) {
+            return NGX_DECLINED;
+        }
+        break;
+    }
+
+    s.len = len;
+    s.data = src;
+
+    if (ngx_decode_base64url(dst, &s) != NGX_OK) {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * splits a compact JWS into its three parts and decodes them into one
+ * allocation; NGX_DECLINED means the token is malformed
+ */
+
+ngx_int_t
+ngx_stratum_jwt_split(ngx_pool_t *pool, u_char *token, size_t len,
+    ngx_stratum_jwt_t *jwt)
+{
+    u_char  *dot1, *dot2, *end, *buf;
+
+    end = token + len;
+
+    dot1 = ngx_strlchr(token, end, '.');
+    if (dot1 == NULL) {
+        return NGX_DECLINED;
+    }
+
+    dot2 = ngx_strlchr(dot1 + 1, end, '.');
+    if (dot2 == NULL || ngx_strlchr(dot2 + 1, end, '.') != NULL) {
+        return NGX_DECLINED;
+    }
+
+    if (dot1 == token || dot2 == dot1 + 1 || dot2 + 1 == end) {
+        return NGX_DECLINED;
+    }
+
+    buf = ngx_pnalloc(pool, ngx_base64_decoded_length(len));
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    jwt->signing_input.data = token;
+    jwt->signing_input.len = dot2 - token;
+
+    jwt->header.data = buf;
+
+    if (ngx_stratum_jwt_decode_base64url(&jwt->header, token, dot1 - token)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    jwt->payload.data = jwt->header.data + jwt->header.len;
+
+    if (ngx_stratum_jwt_decode_base64url(&jwt->payload, dot1 + 1,
+                                         dot2 - dot1 - 1)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    jwt->signature.data = jwt->payload.data + jwt->payload.len;
+
+    if (ngx_stratum_jwt_decode_base64url(&jwt->signature, dot2 + 1,
+                                         end - dot2 - 1)
+        != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+/* NGX_OK: the signature is good; NGX_DECLINED: it is not */
+
+ngx_int_t
+ngx_stratum_jwt_verify(ngx_stratum_jwt_key_t *key, ngx_uint_t alg,
+    ngx_stratum_jwt_t *jwt, ngx_log_t *log)
+{
+    int                     ok, len;
+    u_char                 *sig, *p;
+    size_t                  siglen;
+    BIGNUM                 *r, *s;
+    unsigned int            mdlen;
+    EVP_MD_CTX             *mctx;
+    ECDSA_SIG              *esig;
+    ngx_stratum_jwt_alg_t  *a;
+    u_char                  md[EVP_MAX_MD_SIZE];
+    u_char                  der[160];
+
+    a = &ngx_stratum_jwt_algs[alg];
+
+    if (a->type == NGX_STRATUM_JWT_KEY_ED) {
+
+        mctx = EVP_MD_CTX_new();
+        if (mctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ok = EVP_DigestVerifyInit_ex(mctx, NULL, NULL, NULL, NULL,
+                                     key->pkey, NULL) == 1
+             && EVP_DigestVerify(mctx, jwt->signature.data,
+                                 jwt->signature.len,
+                                 jwt->signing_input.data,
+                                 jwt->signing_input.len) == 1;
+
+        EVP_MD_CTX_free(mctx);
+        goto done;
+    }
+
+    if (EVP_Digest(jwt->signing_input.data, jwt->signing_input.len, md,
+                   &mdlen, ngx_stratum_jwt_mds[alg], NULL)
+        != 1)
+    {
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "stratum jwt: EVP_Digest() failed");
+        ERR_clear_error();
+        return NGX_ERROR;
+    }
+
+    sig = jwt->signature.data;
+    siglen = jwt->signature.len;
+
+    if (a->type == NGX_STRATUM_JWT_KEY_EC) {
+
+        /* JWS carries r || s (RFC 7518, 3.4); OpenSSL wants DER */
+
+        if (siglen != 2 * a->ec_size) {
+            return NGX_DECLINED;
+        }
+
+        esig = ECDSA_SIG_new();
+        r = BN_bin2bn(sig, a->ec_size, NULL);
+        s = BN_bin2bn(sig + a->ec_size, a->ec_size, NULL);
+
+        if (esig == NULL || r == NULL || s == NULL
+            || ECDSA_SIG_set0(esig, r, s) != 1)
+        {
+            ECDSA_SIG_free(esig);
+            BN_free(r);
+            BN_free(s);
+            ERR_clear_error();
+            return NGX_ERROR;
+        }
+
+        len = i2d_ECDSA_SIG(esig, NULL);
+
+        if (len <= 0 || (size_t) len > sizeof(der)) {
+            ECDSA_SIG_free(esig);
+            return NGX_ERROR;
+        }
+
+        p = der;
+        i2d_ECDSA_SIG(esig, &p);
+        ECDSA_SIG_free(esig);
+
+        sig = der;
+        siglen = len;
+    }
+
+    ok = EVP_PKEY_verify(key->vctx[alg], sig, siglen, md, mdlen) == 1;
+
+done:
+
+    if (!ok) {
+        ERR_clear_error();
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_stratum_jwt_sha256(ngx_str_t *parts, ngx_uint_t n, u_char *md)
+{
+    EVP_MD      *sha256;
+    ngx_int_t    rc;
+    ngx_uint_t   i;
+    EVP_MD_CTX  *ctx;
+
+    sha256 = ngx_stratum_jwt_md(NGX_STRATUM_JWT_RS256);
+    if (sha256 == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = (EVP_DigestInit_ex(ctx, sha256, NULL) == 1) ? NGX_OK : NGX_ERROR;
+
+    for (i = 0; rc == NGX_OK && i < n; i++) {
+        if (EVP_DigestUpdate(ctx, parts[i].data, parts[i].len) != 1) {
+            rc = NGX_ERROR;
+        }
+    }
+
+    if (rc == NGX_OK && EVP_DigestFinal_ex(ctx, md, NULL) != 1) {
+        rc = NGX_ERROR;
+    }
+
+    EVP_MD_CTX_free(ctx);
+
+    if (rc != NGX_OK) {
+        ERR_clear_error();
+    }
+
+    return rc;
+}
