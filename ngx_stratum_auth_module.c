@@ -513,6 +513,11 @@ ngx_stratum_auth_check(ngx_http_request_t *r,
     ngx_memzero(claims, sizeof(ngx_stratum_claims_t));
     ctx->cache_status = 0;
 
+    if (ctx->payload) {
+        json_decref(ctx->payload);
+        ctx->payload = NULL;
+    }
+
     rc = ngx_stratum_auth_get_token(r, sacf, &ctx->token);
 
     if (rc == NGX_ERROR) {
@@ -2186,6 +2191,7 @@ ngx_stratum_auth_policy(ngx_stratum_auth_loc_conf_t *sacf)
 {
     int64_t                  n;
     ngx_int_t                rc;
+    ngx_str_t               *method;
     ngx_uint_t               i;
     EVP_MD_CTX              *md;
     ngx_stratum_jwt_key_t  **key;
@@ -2209,6 +2215,20 @@ ngx_stratum_auth_policy(ngx_stratum_auth_loc_conf_t *sacf)
             || EVP_DigestUpdate(md, key[i]->kid.data, n) != 1)
         {
             rc = NGX_ERROR;
+        }
+    }
+
+    /* the second factor is judged by the methods, so they count too */
+
+    if (sacf->mfa_methods) {
+        method = sacf->mfa_methods->elts;
+
+        for (i = 0; rc == NGX_OK && i < sacf->mfa_methods->nelts; i++) {
+            if (EVP_DigestUpdate(md, method[i].data, method[i].len) != 1
+                || EVP_DigestUpdate(md, "\n", 1) != 1)
+            {
+                rc = NGX_ERROR;
+            }
         }
     }
 

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Throughput of the auth module against the ceiling, measured side by side.
+#
+# One nginx, one worker pinned to one core, wrk pinned to the other.  Each
+# case is its own server block on its own port:
+#
+#   ceiling       return 200, no auth (the issue's ceiling)
+#   gif           empty_gif, no auth (the content handler the auth cases
+#                 answer with: "return" would run before the access check)
+#   rs256         a valid RS256 token, verification cache off
+#   es256         a valid ES256 token, verification cache off
+#   rs256-cached  the same RS256 token again and again, cache on
+#
+# The cases run in interleaved rounds (noise hits them alike); the medians
+# and the ratios to the ceiling are printed.  A benchmark, never a test.
+#
+#   bench/run.sh [ROUNDS] [SECONDS]          defaults: 5 rounds of 5 s
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+rounds=${1:-5}
+seconds=${2:-5}
+nginx=${NGINX_BINARY:-/usr/sbin/nginx}
+build=${BUILD:-$top/build}
+jwt=$build/stratum-jwt
+base=${BENCH_PORT:-19100}
+
+for f in "$build/ngx_stratum_auth_module.so" "$jwt"; do
+    [ -e "$f" ] || { echo "bench: $f is missing, run make first" >&2; exit 1; }
+done
+command -v wrk >/dev/null || { echo "bench: wrk is missing" >&2; exit 1; }
+
+dir=$(mktemp -d /tmp/stratum-bench.XXXXXX)
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && sleep 0.2
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+mkdir -p "$dir/logs" "$dir/conf"
+openssl genrsa -out "$dir/rsa.key" 2048 2>/dev/null
+openssl rsa -in "$dir/rsa.key" -pubout -out "$dir/rsa.pub" 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out "$dir/ec.key"
+openssl ec -in "$dir/ec.key" -pubout -out "$dir/ec.pub" 2>/dev/null
+
+claims='{"sub":"user-4711","tenant_id":42,"iss":"https://auth.stratum.example",
+ "aud":"stratum-api","roles":["admin","analyst"],
+ "permissions":["campaigns:read","analytics:read"],"amr":["pwd","otp"]}'
+rs=$("$jwt" --key "$dir/rsa.key" --alg RS256 --kid rsa-1 \
+            --claims "$claims" --iat 0 --exp 3600)
+es=$("$jwt" --key "$dir/ec.key" --alg ES256 --kid ec-1 \
+            --claims "$claims" --iat 0 --exp 3600)
+
+cores=$(nproc)
+affinity=
+if [ "$cores" -ge 2 ]; then
+    affinity="worker_cpu_affinity 01;"
+fi
+
+policy="stratum_auth on;
+            stratum_auth_key_file $dir/rsa.pub kid=rsa-1;
+            stratum_auth_key_file $dir/ec.pub kid=ec-1;
+            stratum_auth_algorithms RS256 ES256;
+            stratum_auth_issuer https://auth.stratum.example;
+            stratum_auth_audience stratum-api;"
+
+cat > "$dir/conf/nginx.conf" <<EOF
+load_module $build/ngx_stratum_auth_module.so;
+worker_processes 1;
+$affinity
+error_log logs/error.log warn;
+pid logs/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    stratum_auth_cache_zone bench:16m;
+    server { listen 127.0.0.1:$((base + 0)); location / { return 200; } }
+    server { listen 127.0.0.1:$((base + 1)); location / { empty_gif; } }
+    server {
+        listen 127.0.0.1:$((base + 2));
+        location / { $policy empty_gif; }
+    }
+    server {
+        listen 127.0.0.1:$((base + 3));
+        location / { $policy empty_gif; }
+    }
+    server {
+        listen 127.0.0.1:$((base + 4));
+        location / { $policy stratum_auth_cache bench; empty_gif; }
+    }
+}
+EOF
+
+"$nginx" -p "$dir" -c conf/nginx.conf
+for _ in $(seq 50); do [ -s "$dir/logs/nginx.pid" ] && break; sleep 0.1; done
+pid=$(cat "$dir/logs/nginx.pid")
+
+names=(ceiling gif rs256 es256 rs256-cached)
+tokens=("$rs" "$rs" "$rs" "$es" "$rs")
+
+# every protected case must really pass the check before it is timed
+for i in 2 3 4; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' \
+                -H "Authorization: Bearer ${tokens[$i]}" \
+                "http://127.0.0.1:$((base + i))/")
+    if [ "$code" != 200 ]; then
+        echo "bench: ${names[$i]} answered $code, not 200" >&2
+        exit 1
+    fi
+done
+
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((base + 2))/")
+[ "$code" = 401 ] || { echo "bench: no token answered $code" >&2; exit 1; }
+
+wrk_cpu=
+if [ "$cores" -ge 2 ]; then
+    wrk_cpu="taskset -c 1"
+fi
+
+declare -A results
+for r in $(seq "$rounds"); do
+    for i in "${!names[@]}"; do
+        out=$($wrk_cpu wrk -t1 -c32 -d"${seconds}s" \
+                  -H "Authorization: Bearer ${tokens[$i]}" \
+                  "http://127.0.0.1:$((base + i))/")
+        if grep -q 'Non-2xx' <<< "$out"; then
+            echo "bench: ${names[$i]} got non-2xx answers:" >&2
+            echo "$out" >&2
+            exit 1
+        fi
+        rps=$(awk '/^Requests\/sec/ { print $2 }' <<< "$out")
+        results[$i]="${results[$i]:-} $rps"
+        printf 'round %d  %-13s %10.0f req/s\n' "$r" "${names[$i]}" "$rps"
+    done
+done
+
+median() {
+    tr ' ' '\n' | grep -v '^$' | sort -g \
+        | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2];
+                                     else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+echo
+printf '%-13s %12s %10s\n' case "median req/s" "/ceiling"
+ceiling=$(echo "${results[0]}" | median)
+for i in "${!names[@]}"; do
+    m=$(echo "${results[$i]}" | median)
+    printf '%-13s %12.0f %10.3f\n' "${names[$i]}" "$m" \
+        "$(awk -v a="$m" -v b="$ceiling" 'BEGIN { print a / b }')"
+done
+
+if grep -q '\[alert\]\|\[emerg\]\|\[crit\]' "$dir/logs/error.log"; then
+    echo "bench: the error log has alerts:" >&2
+    grep '\[alert\]\|\[emerg\]\|\[crit\]' "$dir/logs/error.log" | head >&2
+    exit 1
+fi
