@@ -66,7 +66,26 @@ typedef struct {
 
 typedef struct {
     ngx_uint_t                  version;
+    ngx_module_t               *module;
+
+    /*
+     * the claims of the request, NULL when no decision was made; the
+     * decision itself is claims->result
+     */
     ngx_stratum_claims_t     *(*claims)(ngx_http_request_t *r);
+
+    /*
+     * the auth access handler: a module that must run after it calls it
+     * first (handlers of one phase run in no order a module can rely on);
+     * it decides once per location and returns the same answer again
+     */
+    ngx_int_t                 (*handler)(ngx_http_request_t *r);
+
+    /*
+     * whether authentication is on or optional where the location being
+     * merged is; valid in merge_loc_conf of a module loaded after auth
+     */
+    ngx_flag_t                (*enabled)(ngx_conf_t *cf);
 } ngx_stratum_auth_api_t;
 
 

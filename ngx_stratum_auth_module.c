@@ -129,6 +129,7 @@ static ngx_stratum_auth_ctx_t *ngx_stratum_auth_get_ctx(
     ngx_http_request_t *r, ngx_flag_t create);
 static void ngx_stratum_auth_cleanup_ctx(void *data);
 static ngx_stratum_claims_t *ngx_stratum_auth_claims(ngx_http_request_t *r);
+static ngx_flag_t ngx_stratum_auth_enabled(ngx_conf_t *cf);
 static json_t *ngx_stratum_auth_payload(ngx_http_request_t *r,
     ngx_stratum_auth_ctx_t *ctx);
 
@@ -1357,6 +1358,20 @@ ngx_stratum_auth_claims(ngx_http_request_t *r)
 }
 
 
+static ngx_flag_t
+ngx_stratum_auth_enabled(ngx_conf_t *cf)
+{
+    ngx_http_conf_ctx_t          *ctx;
+    ngx_stratum_auth_loc_conf_t  *sacf;
+
+    ctx = (ngx_http_conf_ctx_t *) cf->ctx;
+    sacf = ctx->loc_conf[ngx_stratum_auth_module.ctx_index];
+
+    return sacf->mode == NGX_STRATUM_AUTH_MODE_ON
+           || sacf->mode == NGX_STRATUM_AUTH_MODE_OPTIONAL;
+}
+
+
 /* the claims of an accepted token, parsed again only when asked for */
 
 static json_t *
@@ -2067,7 +2082,10 @@ ngx_stratum_auth_create_main_conf(ngx_conf_t *cf)
     }
 
     samcf->api.version = NGX_STRATUM_AUTH_API_VERSION;
+    samcf->api.module = &ngx_stratum_auth_module;
     samcf->api.claims = ngx_stratum_auth_claims;
+    samcf->api.handler = ngx_stratum_auth_handler;
+    samcf->api.enabled = ngx_stratum_auth_enabled;
 
     return samcf;
 }
