@@ -28,6 +28,9 @@
 typedef struct {
     /* must be first: other modules read it, see ngx_stratum.h */
     ngx_stratum_auth_api_t      api;
+
+    /* for cache keys, fetched once per configuration */
+    EVP_MD                     *sha256;
 } ngx_stratum_auth_main_conf_t;
 
 
@@ -133,8 +136,8 @@ static ngx_flag_t ngx_stratum_auth_enabled(ngx_conf_t *cf);
 static json_t *ngx_stratum_auth_payload(ngx_http_request_t *r,
     ngx_stratum_auth_ctx_t *ctx);
 
-static ngx_int_t ngx_stratum_auth_cache_key(ngx_stratum_auth_loc_conf_t *sacf,
-    ngx_str_t *token, u_char *digest);
+static ngx_int_t ngx_stratum_auth_cache_key(ngx_http_request_t *r,
+    ngx_stratum_auth_loc_conf_t *sacf, ngx_str_t *token, u_char *digest);
 static ngx_int_t ngx_stratum_auth_cache_lookup(ngx_http_request_t *r,
     ngx_stratum_auth_loc_conf_t *sacf, u_char *digest,
     ngx_stratum_claims_t *claims, ngx_stratum_auth_times_t *times);
@@ -168,6 +171,7 @@ static ngx_int_t ngx_stratum_auth_set_variable(ngx_http_request_t *r,
 
 static ngx_int_t ngx_stratum_auth_add_variables(ngx_conf_t *cf);
 static void *ngx_stratum_auth_create_main_conf(ngx_conf_t *cf);
+static void ngx_stratum_auth_cleanup_main_conf(void *data);
 static void *ngx_stratum_auth_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_stratum_auth_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -534,7 +538,9 @@ ngx_stratum_auth_check(ngx_http_request_t *r,
     }
 
     if (sacf->cache) {
-        if (ngx_stratum_auth_cache_key(sacf, &ctx->token, digest) != NGX_OK) {
+        if (ngx_stratum_auth_cache_key(r, sacf, &ctx->token, digest)
+            != NGX_OK)
+        {
             return NGX_STRATUM_AUTH_OFF;
         }
 
@@ -1397,16 +1403,19 @@ ngx_stratum_auth_payload(ngx_http_request_t *r, ngx_stratum_auth_ctx_t *ctx)
 
 
 static ngx_int_t
-ngx_stratum_auth_cache_key(ngx_stratum_auth_loc_conf_t *sacf,
-    ngx_str_t *token, u_char *digest)
+ngx_stratum_auth_cache_key(ngx_http_request_t *r,
+    ngx_stratum_auth_loc_conf_t *sacf, ngx_str_t *token, u_char *digest)
 {
-    ngx_str_t  parts[2];
+    ngx_str_t                      parts[2];
+    ngx_stratum_auth_main_conf_t  *samcf;
+
+    samcf = ngx_http_get_module_main_conf(r, ngx_stratum_auth_module);
 
     parts[0].data = sacf->policy;
     parts[0].len = sizeof(sacf->policy);
     parts[1] = *token;
 
-    return ngx_stratum_jwt_sha256(parts, 2, digest);
+    return ngx_stratum_jwt_sha256(samcf->sha256, parts, 2, digest);
 }
 
 
@@ -1881,8 +1890,9 @@ ngx_stratum_auth_variable_mfa(ngx_http_request_t *r,
 
     claims = ngx_stratum_auth_claims(r);
 
-    if (claims == NULL || claims->result == NGX_STRATUM_AUTH_MISSING
-        || claims->result == NGX_STRATUM_AUTH_OFF)
+    if (claims == NULL
+        || (claims->result != NGX_STRATUM_AUTH_OK
+            && claims->result != NGX_STRATUM_AUTH_MFA_REQUIRED))
     {
         v->not_found = 1;
         return NGX_OK;
@@ -2074,12 +2084,28 @@ ngx_stratum_auth_add_variables(ngx_conf_t *cf)
 static void *
 ngx_stratum_auth_create_main_conf(ngx_conf_t *cf)
 {
+    ngx_pool_cleanup_t            *cln;
     ngx_stratum_auth_main_conf_t  *samcf;
 
     samcf = ngx_pcalloc(cf->pool, sizeof(ngx_stratum_auth_main_conf_t));
     if (samcf == NULL) {
         return NULL;
     }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    samcf->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (samcf->sha256 == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "EVP_MD_fetch(\"SHA256\") failed");
+        return NULL;
+    }
+
+    cln->handler = ngx_stratum_auth_cleanup_main_conf;
+    cln->data = samcf;
 
     samcf->api.version = NGX_STRATUM_AUTH_API_VERSION;
     samcf->api.module = &ngx_stratum_auth_module;
@@ -2088,6 +2114,15 @@ ngx_stratum_auth_create_main_conf(ngx_conf_t *cf)
     samcf->api.enabled = ngx_stratum_auth_enabled;
 
     return samcf;
+}
+
+
+static void
+ngx_stratum_auth_cleanup_main_conf(void *data)
+{
+    ngx_stratum_auth_main_conf_t  *samcf = data;
+
+    EVP_MD_free(samcf->sha256);
 }
 
 

@@ -44,7 +44,6 @@ static EVP_PKEY *ngx_stratum_jwt_jwk_to_pkey(ngx_conf_t *cf, json_t *jwk,
     ngx_str_t *path, ngx_uint_t n);
 static ngx_int_t ngx_stratum_jwt_jwk_bytes(ngx_conf_t *cf, json_t *jwk,
     const char *name, ngx_str_t *out);
-static EVP_MD *ngx_stratum_jwt_md(ngx_uint_t alg);
 static void ngx_stratum_jwt_cleanup_key(void *data);
 
 
@@ -68,10 +67,6 @@ static ngx_stratum_jwt_alg_t  ngx_stratum_jwt_algs[NGX_STRATUM_JWT_NALGS] = {
     { ngx_string("EdDSA"), NULL, NGX_STRATUM_JWT_KEY_ED,
       0, 0, NULL }
 };
-
-
-/* fetched once per process: implicit fetches cost on every call */
-static EVP_MD  *ngx_stratum_jwt_mds[NGX_STRATUM_JWT_NALGS];
 
 
 ngx_int_t
@@ -403,7 +398,7 @@ ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
     part.data = der;
     part.len = len;
 
-    if (ngx_stratum_jwt_sha256(&part, 1, key->fingerprint) != NGX_OK) {
+    if (ngx_stratum_jwt_sha256(NULL, &part, 1, key->fingerprint) != NGX_OK) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "SHA-256 failed");
         return NGX_ERROR;
     }
@@ -416,16 +411,21 @@ ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
 
         a = &ngx_stratum_jwt_algs[i];
 
-        md = ngx_stratum_jwt_md(i);
-        if (a->md && md == NULL) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "EVP_MD_fetch(\"%s\") failed", a->md);
-            return NGX_ERROR;
-        }
-
         if (a->type == NGX_STRATUM_JWT_KEY_ED) {
             continue;
         }
+
+        /* fetched once: an implicit fetch would cost on every request */
+
+        md = EVP_MD_fetch(NULL, a->md, NULL);
+        if (md == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "EVP_MD_fetch(\"%s\") failed", a->md);
+            ERR_clear_error();
+            return NGX_ERROR;
+        }
+
+        key->md[i] = md;
 
         ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
         if (ctx == NULL) {
@@ -698,25 +698,6 @@ ngx_stratum_jwt_jwk_bytes(ngx_conf_t *cf, json_t *jwk, const char *name,
 }
 
 
-static EVP_MD *
-ngx_stratum_jwt_md(ngx_uint_t alg)
-{
-    const char  *name;
-
-    name = ngx_stratum_jwt_algs[alg].md;
-
-    if (name == NULL) {
-        return NULL;
-    }
-
-    if (ngx_stratum_jwt_mds[alg] == NULL) {
-        ngx_stratum_jwt_mds[alg] = EVP_MD_fetch(NULL, name, NULL);
-    }
-
-    return ngx_stratum_jwt_mds[alg];
-}
-
-
 static void
 ngx_stratum_jwt_cleanup_key(void *data)
 {
@@ -726,6 +707,7 @@ ngx_stratum_jwt_cleanup_key(void *data)
 
     for (i = 0; i < NGX_STRATUM_JWT_NALGS; i++) {
         EVP_PKEY_CTX_free(key->vctx[i]);
+        EVP_MD_free(key->md[i]);
     }
 
     EVP_PKEY_free(key->pkey);
@@ -903,7 +885,7 @@ ngx_stratum_jwt_verify(ngx_stratum_jwt_key_t *key, ngx_uint_t alg,
     }
 
     if (EVP_Digest(jwt->signing_input.data, jwt->signing_input.len, md,
-                   &mdlen, ngx_stratum_jwt_mds[alg], NULL)
+                   &mdlen, key->md[alg], NULL)
         != 1)
     {
         ngx_log_error(NGX_LOG_ALERT, log, 0,
@@ -965,25 +947,23 @@ done:
 }
 
 
+/* "sha256" is a fetched digest, or NULL for OpenSSL's implicit one */
+
 ngx_int_t
-ngx_stratum_jwt_sha256(ngx_str_t *parts, ngx_uint_t n, u_char *md)
+ngx_stratum_jwt_sha256(EVP_MD *sha256, ngx_str_t *parts, ngx_uint_t n,
+    u_char *md)
 {
-    EVP_MD      *sha256;
     ngx_int_t    rc;
     ngx_uint_t   i;
     EVP_MD_CTX  *ctx;
-
-    sha256 = ngx_stratum_jwt_md(NGX_STRATUM_JWT_RS256);
-    if (sha256 == NULL) {
-        return NGX_ERROR;
-    }
 
     ctx = EVP_MD_CTX_new();
     if (ctx == NULL) {
         return NGX_ERROR;
     }
 
-    rc = (EVP_DigestInit_ex(ctx, sha256, NULL) == 1) ? NGX_OK : NGX_ERROR;
+    rc = (EVP_DigestInit_ex(ctx, sha256 ? sha256 : EVP_sha256(), NULL) == 1)
+         ? NGX_OK : NGX_ERROR;
 
     for (i = 0; rc == NGX_OK && i < n; i++) {
         if (EVP_DigestUpdate(ctx, parts[i].data, parts[i].len) != 1) {

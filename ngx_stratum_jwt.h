@@ -39,6 +39,7 @@ typedef struct {
 
     /* verification contexts prepared once per algorithm, reused */
     EVP_PKEY_CTX    *vctx[NGX_STRATUM_JWT_NALGS];
+    EVP_MD          *md[NGX_STRATUM_JWT_NALGS];
 
     /* SHA-256 of the DER public key, to tell policies apart */
     u_char           fingerprint[NGX_STRATUM_JWT_FP_LEN];
@@ -67,7 +68,8 @@ ngx_int_t ngx_stratum_jwt_split(ngx_pool_t *pool, u_char *token, size_t len,
     ngx_stratum_jwt_t *jwt);
 ngx_int_t ngx_stratum_jwt_verify(ngx_stratum_jwt_key_t *key, ngx_uint_t alg,
     ngx_stratum_jwt_t *jwt, ngx_log_t *log);
-ngx_int_t ngx_stratum_jwt_sha256(ngx_str_t *parts, ngx_uint_t n, u_char *md);
+ngx_int_t ngx_stratum_jwt_sha256(EVP_MD *sha256, ngx_str_t *parts,
+    ngx_uint_t n, u_char *md);
 
 
 #endif /* _NGX_STRATUM_JWT_H_INCLUDED_ */

@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+#
+# Stratum demo: real keys, real tokens, a real nginx with the auth module.
+#
+# Makes an RSA 2048 and an EC P-256 key pair, starts Debian's nginx in a
+# private prefix under a temporary directory with examples/nginx.conf,
+# mints tokens with build/stratum-jwt and shows what each request gets.
+# Exits non-zero when a response is not the expected one; nginx is always
+# stopped on the way out.
+#
+# Environment: NGINX_BINARY (default /usr/sbin/nginx), BUILD (default
+# build/), STRATUM_DEMO_PORT (default 18080; the upstream takes the next
+# port), STRATUM_DEMO_KEEP=1 keeps the temporary directory for a look.
+
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${BUILD:-$root/build}
+nginx=${NGINX_BINARY:-/usr/sbin/nginx}
+port=${STRATUM_DEMO_PORT:-18080}
+upstream_port=$((port + 1))
+jwt=$build/stratum-jwt
+
+issuer=https://auth.stratum.example
+audience=stratum-api
+
+prefix=
+failures=0
+
+
+cleanup() {
+    local pid
+
+    if [ -n "$prefix" ] && [ -s "$prefix/logs/nginx.pid" ]; then
+        pid=$(cat "$prefix/logs/nginx.pid")
+
+        # a graceful stop first; only this demo's own master is signalled
+        kill -QUIT "$pid" 2>/dev/null || true
+
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+
+    if [ -n "$prefix" ]; then
+        if [ "${STRATUM_DEMO_KEEP:-0}" = 1 ]; then
+            echo "kept: $prefix"
+        else
+            rm -rf "$prefix"
+        fi
+    fi
+}
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+
+port_busy() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+
+b64url() {
+    base64 -w0 | tr '+/' '-_' | tr -d '='
+}
+
+
+mint() {
+    "$jwt" "$@"
+}
+
+
+# check NAME EXPECTED_STATUS EXPECTED_TEXT PATH [curl arguments...]
+#   EXPECTED_TEXT must appear in the response headers or body ("" = any)
+
+check() {
+    local name=$1 want=$2 text=$3 path=$4 out status www body
+    shift 4
+
+    out=$(curl -sS -i --max-time 5 "$@" "http://127.0.0.1:$port$path" \
+          | tr -d '\r')
+
+    status=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' <<< "$out")
+    www=$(sed -n 's/^[Ww][Ww][Ww]-[Aa]uthenticate: //p' <<< "$out")
+    body=$(sed '1,/^$/d' <<< "$out")
+
+    printf '\n== %s\n   GET %s\n   HTTP %s (expected %s)\n' \
+           "$name" "$path" "${status:-none}" "$want"
+
+    if [ -n "$www" ]; then
+        printf '   WWW-Authenticate: %s\n' "$www"
+    fi
+
+    printf '   %s\n' "$body"
+
+    if [ "$status" != "$want" ]; then
+        echo "   FAILED: status $status, expected $want"
+        failures=$((failures + 1))
+
+    elif [ -n "$text" ] && ! grep -qF -- "$text" <<< "$out"; then
+        echo "   FAILED: response does not contain: $text"
+        failures=$((failures + 1))
+    fi
+}
+
+
+# build if needed
+
+if [ ! -x "$jwt" ] || [ ! -f "$build/ngx_stratum_auth_module.so" ] \
+   || [ ! -f "$build/ngx_stratum_headers_module.so" ]
+then
+    make -C "$root" --no-print-directory BUILD="$build" all
+fi
+
+for p in "$port" "$upstream_port"; do
+    if port_busy "$p"; then
+        echo "demo: port $p on 127.0.0.1 is in use;" \
+             "set STRATUM_DEMO_PORT to another port" >&2
+        exit 1
+    fi
+done
+
+
+# a private prefix: the workers (nobody when run as root) read nothing
+# but what the master opened, yet may need tmp/ for proxy buffers
+
+prefix=$(mktemp -d /tmp/stratum-demo.XXXXXX)
+chmod 755 "$prefix"
+mkdir -p "$prefix/conf" "$prefix/logs" "$prefix/tmp" "$prefix/keys" \
+         "$prefix/private"
+chmod 700 "$prefix/private"
+
+
+# keys: the issuer's private halves, nginx's public halves, and a key
+# nginx does not trust for the forgery
+
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$prefix/private/demo-rsa.pem" 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$prefix/private/demo-ec.pem"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$prefix/private/attacker-rsa.pem" 2>/dev/null
+
+openssl pkey -in "$prefix/private/demo-rsa.pem" -pubout \
+    -out "$prefix/keys/demo-rsa.pub"
+openssl pkey -in "$prefix/private/demo-ec.pem" -pubout \
+    -out "$prefix/keys/demo-ec.pub"
+
+sed -e "s|@BUILD@|$build|g" -e "s|@KEYS@|$prefix/keys|g" \
+    -e "s|@PORT@|$port|g" -e "s|@UPSTREAM_PORT@|$upstream_port|g" \
+    "$root/examples/nginx.conf" > "$prefix/conf/nginx.conf"
+
+
+echo "== nginx: $nginx -p $prefix/ -c conf/nginx.conf"
+
+"$nginx" -p "$prefix/" -c conf/nginx.conf -t 2>&1 | sed 's/^/   /'
+"$nginx" -p "$prefix/" -c conf/nginx.conf
+
+for _ in $(seq 50); do
+    curl -sf -o /dev/null "http://127.0.0.1:$port/health" && break
+    sleep 0.1
+done
+
+
+# tokens: every valid one lives 15 minutes, under the 1h max lifetime
+
+admin_claims='{"iss":"'$issuer'","aud":["'$audience'","billing"],
+  "sub":"u-1001","tenant_id":"acme","roles":["admin","analyst"],
+  "permissions":["users:write","reports:read"],"amr":["pwd","otp"]}'
+
+analyst_claims='{"iss":"'$issuer'","aud":"'$audience'",
+  "sub":"u-2002","tenant_id":42,"roles":["analyst"],
+  "permissions":["reports:read"],"amr":["pwd"]}'
+
+admin=$(mint --key "$prefix/private/demo-rsa.pem" --alg RS256 \
+        --kid demo-rsa --claims "$admin_claims" --iat 0 --exp 900)
+
+analyst=$(mint --key "$prefix/private/demo-ec.pem" --alg ES256 \
+          --kid demo-ec --claims "$analyst_claims" --iat 0 --exp 900)
+
+# an hour old, expired well beyond the 30s leeway
+expired=$(mint --key "$prefix/private/demo-rsa.pem" --alg RS256 \
+          --kid demo-rsa --claims "$analyst_claims" --iat -3600 --exp -600)
+
+# the analyst's token with the payload rewritten to an admin's, the
+# analyst's signature kept
+forged_payload=$(printf '%s' '{"iss":"'$issuer'","aud":"'$audience'",
+  "sub":"u-2002","tenant_id":42,"roles":["admin"],
+  "permissions":["users:write"],"amr":["pwd","otp"],
+  "iat":'"$(date +%s)"',"exp":'"$(( $(date +%s) + 900 ))"'}' | b64url)
+forged=${analyst%%.*}.$forged_payload.${analyst##*.}
+
+# well-formed, claiming kid demo-rsa, signed by a key nginx never saw
+forged_key=$(mint --key "$prefix/private/attacker-rsa.pem" --alg RS256 \
+             --kid demo-rsa --claims "$admin_claims" --iat 0 --exp 900)
+
+
+check "admin (RS256, second factor) on the MFA location" \
+      200 '"user":"u-1001"' /api/admin/users \
+      -H "Authorization: Bearer $admin"
+
+check "analyst (ES256)" \
+      200 '"user":"u-2002","tenant":"42"' /api/reports \
+      -H "Authorization: Bearer $analyst"
+
+check "analyst with spoofed identity headers (dropped by nginx)" \
+      200 '"roles":"analyst"' /api/reports \
+      -H "Authorization: Bearer $analyst" \
+      -H "X-User-Id: u-1001" -H "X-User-Roles: admin"
+
+check "analyst on the MFA location (no second factor)" \
+      401 'insufficient_user_authentication' /api/admin/users \
+      -H "Authorization: Bearer $analyst"
+
+check "expired token" \
+      401 'token expired' /api/reports \
+      -H "Authorization: Bearer $expired"
+
+check "forged: payload changed, signature kept" \
+      401 'bad signature' /api/reports \
+      -H "Authorization: Bearer $forged"
+
+check "forged: signed by an unknown key" \
+      401 'bad signature' /api/admin/users \
+      -H "Authorization: Bearer $forged_key"
+
+check "missing token" \
+      401 'token missing' /api/reports
+
+
+echo
+echo "== access log"
+sed 's/^/   /' "$prefix/logs/access.log"
+
+echo
+echo "== refusals in the error log"
+grep -o 'stratum auth: .*' "$prefix/logs/error.log" | sed 's/^/   /' || true
+
+echo
+if [ "$failures" -ne 0 ]; then
+    echo "demo: $failures case(s) FAILED"
+    exit 1
+fi
+
+echo "demo: all cases as expected"
