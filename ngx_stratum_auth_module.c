@@ -24,6 +24,9 @@
 #define NGX_STRATUM_AUTH_CACHE_HIT      1
 #define NGX_STRATUM_AUTH_CACHE_MISS     2
 
+#define NGX_STRATUM_AUTH_MEMO_LEN       256
+#define NGX_STRATUM_AUTH_MEMO_KEYS      4
+
 
 typedef struct {
     /* must be first: other modules read it, see ngx_stratum.h */
@@ -32,6 +35,20 @@ typedef struct {
     /* for cache keys, fetched once per configuration */
     EVP_MD                     *sha256;
 } ngx_stratum_auth_main_conf_t;
+
+
+/*
+ * the last JOSE header a location accepted, kept per worker: the tokens
+ * of one issuer share it, so it is parsed and checked once, not per token
+ */
+
+typedef struct {
+    size_t                      len;
+    ngx_uint_t                  alg;
+    ngx_uint_t                  nkeys;
+    ngx_stratum_jwt_key_t      *keys[NGX_STRATUM_AUTH_MEMO_KEYS];
+    u_char                      header[NGX_STRATUM_AUTH_MEMO_LEN];
+} ngx_stratum_auth_memo_t;
 
 
 typedef struct {
@@ -48,6 +65,7 @@ typedef struct {
     ngx_array_t                *mfa_roles;     /* of ngx_str_t */
     ngx_array_t                *mfa_methods;   /* of ngx_str_t */
     ngx_shm_zone_t             *cache;
+    ngx_stratum_auth_memo_t    *memo;
 
     /* where "stratum_auth" was set, for errors found while merging */
     u_char                     *file;
@@ -166,6 +184,8 @@ static ngx_int_t ngx_stratum_auth_variable_cache(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_stratum_auth_variable_claim(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_stratum_auth_set_escaped(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, ngx_str_t *value);
 static ngx_int_t ngx_stratum_auth_set_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, ngx_str_t *value);
 
@@ -189,6 +209,8 @@ static char *ngx_stratum_auth_max_lifetime(ngx_conf_t *cf,
 static char *ngx_stratum_auth_cache_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_stratum_auth_cache(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_stratum_auth_words_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_stratum_auth_nonempty(ngx_conf_t *cf, void *post,
     void *data);
@@ -280,14 +302,14 @@ static ngx_command_t  ngx_stratum_auth_commands[] = {
 
     { ngx_string("stratum_auth_mfa_roles"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_conf_set_str_array_slot,
+      ngx_stratum_auth_words_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_stratum_auth_loc_conf_t, mfa_roles),
       NULL },
 
     { ngx_string("stratum_auth_mfa_methods"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
-      ngx_conf_set_str_array_slot,
+      ngx_stratum_auth_words_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_stratum_auth_loc_conf_t, mfa_methods),
       NULL },
@@ -643,9 +665,9 @@ ngx_stratum_auth_verify(ngx_http_request_t *r,
     json_t                      *header;
     ngx_int_t                    rc;
     ngx_uint_t                   i, nkeys, alg;
-    json_error_t                 err;
     ngx_stratum_jwt_t            jwt;
     ngx_stratum_jwt_key_t      **keys;
+    ngx_stratum_auth_memo_t     *memo;
     ngx_stratum_auth_result_e    result;
 
     rc = ngx_stratum_jwt_split(r->pool, ctx->token.data, ctx->token.len,
@@ -658,24 +680,46 @@ ngx_stratum_auth_verify(ngx_http_request_t *r,
         return NGX_STRATUM_AUTH_MALFORMED;
     }
 
-    header = json_loadb((char *) jwt.header.data, jwt.header.len,
-                        JSON_REJECT_DUPLICATES, &err);
-    if (header == NULL) {
-        return NGX_STRATUM_AUTH_MALFORMED;
-    }
+    memo = sacf->memo;
 
-    result = ngx_stratum_auth_check_header(sacf, header, &keys, &nkeys, &alg,
-                                           r->pool);
-    json_decref(header);
+    if (memo->len == jwt.encoded_header.len
+        && ngx_memcmp(memo->header, jwt.encoded_header.data, memo->len) == 0)
+    {
+        keys = memo->keys;
+        nkeys = memo->nkeys;
+        alg = memo->alg;
 
-    if (result != NGX_STRATUM_AUTH_OK) {
-        return result;
+    } else {
+        header = json_loadb((char *) jwt.header.data, jwt.header.len,
+                            JSON_REJECT_DUPLICATES, NULL);
+        if (header == NULL) {
+            return NGX_STRATUM_AUTH_MALFORMED;
+        }
+
+        result = ngx_stratum_auth_check_header(sacf, header, &keys, &nkeys,
+                                               &alg, r->pool);
+        json_decref(header);
+
+        if (result != NGX_STRATUM_AUTH_OK) {
+            return result;
+        }
+
+        if (jwt.encoded_header.len <= NGX_STRATUM_AUTH_MEMO_LEN
+            && nkeys <= NGX_STRATUM_AUTH_MEMO_KEYS)
+        {
+            ngx_memcpy(memo->header, jwt.encoded_header.data,
+                       jwt.encoded_header.len);
+            ngx_memcpy(memo->keys, keys, nkeys * sizeof(void *));
+            memo->nkeys = nkeys;
+            memo->alg = alg;
+            memo->len = jwt.encoded_header.len;
+        }
     }
 
     /* the payload is parsed before the signature is checked */
 
     ctx->payload = json_loadb((char *) jwt.payload.data, jwt.payload.len,
-                              JSON_REJECT_DUPLICATES, &err);
+                              JSON_REJECT_DUPLICATES, NULL);
 
     if (ctx->payload == NULL || !json_is_object(ctx->payload)) {
         return NGX_STRATUM_AUTH_MALFORMED;
@@ -1207,9 +1251,15 @@ ngx_stratum_auth_refuse(ngx_http_request_t *r,
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                   "stratum auth: token refused: %V", detail);
 
-    h = ngx_list_push(&r->headers_out.headers);
+    /* a refusal after an internal redirect replaces the earlier challenge */
+
+    h = r->headers_out.www_authenticate;
+
     if (h == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
     if (result == NGX_STRATUM_AUTH_MISSING) {
@@ -1935,9 +1985,9 @@ ngx_stratum_auth_variable_cache(ngx_http_request_t *r,
 
 
 /*
- * $stratum_auth_claim_NAME: strings as they are, arrays joined with
- * commas, anything else as compact JSON; a value with a control character
- * is given as JSON instead, where it is escaped
+ * $stratum_auth_claim_NAME: strings as they are, arrays of strings joined
+ * with commas, anything else as compact JSON; control characters never
+ * reach a header or a log raw
  */
 
 static ngx_int_t
@@ -1978,13 +2028,7 @@ ngx_stratum_auth_variable_claim(ngx_http_request_t *r,
         value.data = (u_char *) json_string_value(claim);
         value.len = json_string_length(claim);
 
-        for (i = 0; i < value.len; i++) {
-            if (value.data[i] < 0x20 || value.data[i] == 0x7f) {
-                goto dump;
-            }
-        }
-
-        return ngx_stratum_auth_set_variable(r, v, &value);
+        return ngx_stratum_auth_set_escaped(r, v, &value);
     }
 
     if (json_is_array(claim)) {
@@ -2015,13 +2059,7 @@ ngx_stratum_auth_variable_claim(ngx_http_request_t *r,
 
         value.len = p - value.data;
 
-        for (i = 0; i < value.len; i++) {
-            if (value.data[i] < 0x20 || value.data[i] == 0x7f) {
-                goto dump;
-            }
-        }
-
-        return ngx_stratum_auth_set_variable(r, v, &value);
+        return ngx_stratum_auth_set_escaped(r, v, &value);
     }
 
 dump:
@@ -2045,6 +2083,50 @@ dump:
     }
 
     return ngx_stratum_auth_set_variable(r, v, &value);
+}
+
+
+/* control characters become \u00XX; a value without any is not copied */
+
+static ngx_int_t
+ngx_stratum_auth_set_escaped(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, ngx_str_t *value)
+{
+    u_char      *p;
+    size_t       i, n;
+    ngx_str_t    escaped;
+
+    n = 0;
+
+    for (i = 0; i < value->len; i++) {
+        if (value->data[i] < 0x20 || value->data[i] == 0x7f) {
+            n++;
+        }
+    }
+
+    if (n == 0) {
+        return ngx_stratum_auth_set_variable(r, v, value);
+    }
+
+    escaped.data = ngx_pnalloc(r->pool, value->len + n * 5);
+    if (escaped.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = escaped.data;
+
+    for (i = 0; i < value->len; i++) {
+        if (value->data[i] < 0x20 || value->data[i] == 0x7f) {
+            p = ngx_sprintf(p, "\\u%04xd", (int) value->data[i]);
+
+        } else {
+            *p++ = value->data[i];
+        }
+    }
+
+    escaped.len = p - escaped.data;
+
+    return ngx_stratum_auth_set_variable(r, v, &escaped);
 }
 
 
@@ -2143,6 +2225,7 @@ ngx_stratum_auth_create_loc_conf(ngx_conf_t *cf)
      *     conf->audience = { 0, NULL };
      *     conf->token = NULL;
      *     conf->file = NULL;
+     *     conf->memo = NULL;
      */
 
     conf->mode = NGX_CONF_UNSET_UINT;
@@ -2221,6 +2304,11 @@ ngx_stratum_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                       "\"stratum_auth_jwks_file\" at the same level or "
                       "above, or check \"stratum_auth_algorithms\"",
                       conf->file, conf->line);
+        return NGX_CONF_ERROR;
+    }
+
+    conf->memo = ngx_pcalloc(cf->pool, sizeof(ngx_stratum_auth_memo_t));
+    if (conf->memo == NULL) {
         return NGX_CONF_ERROR;
     }
 
@@ -2556,6 +2644,43 @@ ngx_stratum_auth_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                                         &ngx_stratum_auth_module);
     if (sacf->cache == NULL) {
         return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* all the arguments of one directive, into an array of ngx_str_t */
+
+static char *
+ngx_stratum_auth_words_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t     *value, *s;
+    ngx_uint_t     i;
+    ngx_array_t  **a;
+
+    a = (ngx_array_t **) (p + cmd->offset);
+
+    if (*a != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    *a = ngx_array_create(cf->pool, cf->args->nelts - 1, sizeof(ngx_str_t));
+    if (*a == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        s = ngx_array_push(*a);
+        if (s == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *s = value[i];
     }
 
     return NGX_CONF_OK;

@@ -48,6 +48,7 @@ typedef struct {
 
 typedef struct {
     ngx_str_t        signing_input;       /* "header.payload", in place */
+    ngx_str_t        encoded_header;      /* in place */
     ngx_str_t        header;              /* decoded */
     ngx_str_t        payload;             /* decoded */
     ngx_str_t        signature;           /* decoded */
