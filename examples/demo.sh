@@ -231,6 +231,34 @@ check "missing token" \
       401 'token missing' /api/reports
 
 
+# the security headers ride on every answer, the refusals included
+
+echo
+echo "== security headers on the 401 above"
+headers=$(curl -sS -o /dev/null -D - --max-time 5 \
+               "http://127.0.0.1:$port/api/reports" | tr -d '\r')
+grep -iE '^(x-content-type-options|x-frame-options|referrer-policy|content-security-policy|permissions-policy|x-xss-protection|strict-transport-security):' \
+    <<< "$headers" | sed 's/^/   /'
+
+for h in 'X-Content-Type-Options: nosniff' 'X-Frame-Options: DENY' \
+         'Referrer-Policy: strict-origin-when-cross-origin' \
+         'X-XSS-Protection: 1; mode=block' \
+         "Content-Security-Policy: default-src 'self'; script-src 'self' 'unsafe-inline' https://js.stripe.com;" \
+         'Permissions-Policy: geolocation=(), microphone=(), camera=()'
+do
+    if ! grep -qiF -- "$h" <<< "$headers"; then
+        echo "   FAILED: missing $h"
+        failures=$((failures + 1))
+    fi
+done
+
+# plain HTTP here: HSTS must not be sent
+if grep -qi '^strict-transport-security:' <<< "$headers"; then
+    echo "   FAILED: HSTS sent over plain HTTP"
+    failures=$((failures + 1))
+fi
+
+
 echo
 echo "== access log"
 sed 's/^/   /' "$prefix/logs/access.log"
