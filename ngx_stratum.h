@@ -82,6 +82,12 @@ typedef struct {
     ngx_int_t                 (*handler)(ngx_http_request_t *r);
 
     /*
+     * answers 401 for the request's auth result, as the auth module
+     * would: for a module that needs a token where auth is optional
+     */
+    ngx_int_t                 (*refuse)(ngx_http_request_t *r);
+
+    /*
      * whether authentication is on or optional where the location being
      * merged is; valid in merge_loc_conf of a module loaded after auth
      */

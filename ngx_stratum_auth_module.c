@@ -145,6 +145,7 @@ static ngx_flag_t ngx_stratum_auth_mfa_required(
     ngx_stratum_auth_loc_conf_t *sacf, ngx_stratum_claims_t *claims);
 static ngx_int_t ngx_stratum_auth_refuse(ngx_http_request_t *r,
     ngx_stratum_auth_result_e result);
+static ngx_int_t ngx_stratum_auth_refuse_request(ngx_http_request_t *r);
 
 static ngx_stratum_auth_ctx_t *ngx_stratum_auth_get_ctx(
     ngx_http_request_t *r, ngx_flag_t create);
@@ -1342,6 +1343,23 @@ ngx_stratum_auth_refuse(ngx_http_request_t *r,
 }
 
 
+static ngx_int_t
+ngx_stratum_auth_refuse_request(ngx_http_request_t *r)
+{
+    ngx_stratum_auth_ctx_t  *ctx;
+
+    ctx = ngx_stratum_auth_get_ctx(r, 0);
+
+    if (ctx == NULL || ctx->claims.result == NGX_STRATUM_AUTH_OK
+        || ctx->claims.result == NGX_STRATUM_AUTH_OFF)
+    {
+        return ngx_stratum_auth_refuse(r, NGX_STRATUM_AUTH_MISSING);
+    }
+
+    return ngx_stratum_auth_refuse(r, ctx->claims.result);
+}
+
+
 /*
  * the context lives in the main request's pool and is found again
  * through its cleanup after an internal redirect clears module contexts
@@ -2193,6 +2211,7 @@ ngx_stratum_auth_create_main_conf(ngx_conf_t *cf)
     samcf->api.module = &ngx_stratum_auth_module;
     samcf->api.claims = ngx_stratum_auth_claims;
     samcf->api.handler = ngx_stratum_auth_handler;
+    samcf->api.refuse = ngx_stratum_auth_refuse_request;
     samcf->api.enabled = ngx_stratum_auth_enabled;
 
     return samcf;
