@@ -77,8 +77,12 @@ mint() {
 #   EXPECTED_TEXT must appear in the response headers or body ("" = any)
 
 check() {
-    local name=$1 want=$2 text=$3 path=$4 out status www body
+    local name=$1 want=$2 text=$3 path=$4 out status www body method=GET
     shift 4
+
+    if [ "${1:-}" = -X ]; then
+        method=$2
+    fi
 
     out=$(curl -sS -i --max-time 5 "$@" "http://127.0.0.1:$port$path" \
           | tr -d '\r')
@@ -87,8 +91,8 @@ check() {
     www=$(sed -n 's/^[Ww][Ww][Ww]-[Aa]uthenticate: //p' <<< "$out")
     body=$(sed '1,/^$/d' <<< "$out")
 
-    printf '\n== %s\n   GET %s\n   HTTP %s (expected %s)\n' \
-           "$name" "$path" "${status:-none}" "$want"
+    printf '\n== %s\n   %s %s\n   HTTP %s (expected %s)\n' \
+           "$name" "$method" "$path" "${status:-none}" "$want"
 
     if [ -n "$www" ]; then
         printf '   WWW-Authenticate: %s\n' "$www"
@@ -152,6 +156,7 @@ openssl pkey -in "$prefix/private/demo-ec.pem" -pubout \
 sed -e "s|@BUILD@|$build|g" -e "s|@KEYS@|$prefix/keys|g" \
     -e "s|@PORT@|$port|g" -e "s|@UPSTREAM_PORT@|$upstream_port|g" \
     "$root/examples/nginx.conf" > "$prefix/conf/nginx.conf"
+cp "$root/examples/roles.json" "$prefix/conf/roles.json"
 
 
 echo "== nginx: $nginx -p $prefix/ -c conf/nginx.conf"
@@ -230,11 +235,30 @@ check "forged: signed by an unknown key" \
 check "missing token" \
       401 'token missing' /api/reports
 
+# permissions from the role table (examples/roles.json), derived from the
+# method; the tenant in the path must be the token's
+
+check "analyst reads a campaign of its tenant" \
+      200 '"uri":"/api/tenants/42/campaigns/7"' /api/tenants/42/campaigns/7 \
+      -H "Authorization: Bearer $analyst"
+
+check "analyst deletes a campaign (campaigns:delete is not granted)" \
+      403 'Permission denied: campaigns:delete' /api/tenants/42/campaigns/7 \
+      -X DELETE -H "Authorization: Bearer $analyst"
+
+check "admin deletes a campaign of its tenant" \
+      200 '"user":"u-1001"' /api/tenants/acme/campaigns/7 \
+      -X DELETE -H "Authorization: Bearer $admin"
+
+check "analyst of tenant 42 reads tenant acme's campaign" \
+      403 'Tenant access denied' /api/tenants/acme/campaigns/7 \
+      -H "Authorization: Bearer $analyst"
+
 
 # the security headers ride on every answer, the refusals included
 
 echo
-echo "== security headers on the 401 above"
+echo "== security headers, here on a 401"
 headers=$(curl -sS -o /dev/null -D - --max-time 5 \
                "http://127.0.0.1:$port/api/reports" | tr -d '\r')
 grep -iE '^(x-content-type-options|x-frame-options|referrer-policy|content-security-policy|permissions-policy|x-xss-protection|strict-transport-security):' \
@@ -265,7 +289,7 @@ sed 's/^/   /' "$prefix/logs/access.log"
 
 echo
 echo "== refusals in the error log"
-grep -o 'stratum auth: .*' "$prefix/logs/error.log" | sed 's/^/   /' || true
+grep -o 'stratum \(auth\|rbac\): .*' "$prefix/logs/error.log" | sed 's/^/   /' || true
 
 echo
 if [ "$failures" -ne 0 ]; then
