@@ -71,6 +71,10 @@ typedef struct {
     u_char                     *file;
     ngx_uint_t                  line;
 
+    /* where "stratum_auth_cache" was set */
+    u_char                     *cache_file;
+    ngx_uint_t                  cache_line;
+
     /* what a cached verification is bound to */
     u_char                      policy[NGX_STRATUM_JWT_FP_LEN];
 } ngx_stratum_auth_loc_conf_t;
@@ -670,6 +674,12 @@ ngx_stratum_auth_verify(ngx_http_request_t *r,
     ngx_stratum_jwt_key_t      **keys;
     ngx_stratum_auth_memo_t     *memo;
     ngx_stratum_auth_result_e    result;
+
+    /* set on every path that uses them; said so for older compilers */
+
+    keys = NULL;
+    nkeys = 0;
+    alg = 0;
 
     rc = ngx_stratum_jwt_split(r->pool, ctx->token.data, ctx->token.len,
                                &jwt);
@@ -2291,7 +2301,23 @@ ngx_stratum_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->mfa, prev->mfa, 0);
     ngx_conf_merge_ptr_value(conf->mfa_roles, prev->mfa_roles, NULL);
     ngx_conf_merge_ptr_value(conf->mfa_methods, prev->mfa_methods, NULL);
+    if (conf->cache == NGX_CONF_UNSET_PTR) {
+        conf->cache = prev->cache;
+        conf->cache_file = prev->cache_file;
+        conf->cache_line = prev->cache_line;
+    }
+
     ngx_conf_merge_ptr_value(conf->cache, prev->cache, NULL);
+
+    /* a zone is sized only by stratum_auth_cache_zone, read by now */
+
+    if (conf->cache && conf->cache->shm.size == 0) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "unknown stratum_auth_cache_zone \"%V\" "
+                      "in %s:%ui", &conf->cache->shm.name,
+                      conf->cache_file, conf->cache_line);
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->token == NULL) {
         conf->token = prev->token;
@@ -2664,6 +2690,9 @@ ngx_stratum_auth_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (sacf->cache == NULL) {
         return NGX_CONF_ERROR;
     }
+
+    sacf->cache_file = cf->conf_file->file.name.data;
+    sacf->cache_line = cf->conf_file->line;
 
     return NGX_CONF_OK;
 }
