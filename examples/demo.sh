@@ -10,7 +10,8 @@
 #
 # Environment: NGINX_BINARY (default /usr/sbin/nginx), BUILD (default
 # build/), STRATUM_DEMO_PORT (default 18080; the upstream takes the next
-# port), STRATUM_DEMO_KEEP=1 keeps the temporary directory for a look.
+# port, the demo's own redis-server the one after), STRATUM_DEMO_KEEP=1
+# keeps the temporary directory for a look.
 
 set -euo pipefail
 
@@ -19,6 +20,7 @@ build=${BUILD:-$root/build}
 nginx=${NGINX_BINARY:-/usr/sbin/nginx}
 port=${STRATUM_DEMO_PORT:-18080}
 upstream_port=$((port + 1))
+redis_port=$((port + 2))
 jwt=$build/stratum-jwt
 
 issuer=https://auth.stratum.example
@@ -30,6 +32,10 @@ failures=0
 
 cleanup() {
     local pid
+
+    if [ -n "$prefix" ] && [ -s "$prefix/redis.pid" ]; then
+        kill "$(cat "$prefix/redis.pid")" 2>/dev/null || true
+    fi
 
     if [ -n "$prefix" ] && [ -s "$prefix/logs/nginx.pid" ]; then
         pid=$(cat "$prefix/logs/nginx.pid")
@@ -119,7 +125,7 @@ then
     make -C "$root" --no-print-directory BUILD="$build" all
 fi
 
-for p in "$port" "$upstream_port"; do
+for p in "$port" "$upstream_port" "$redis_port"; do
     if port_busy "$p"; then
         echo "demo: port $p on 127.0.0.1 is in use;" \
              "set STRATUM_DEMO_PORT to another port" >&2
@@ -155,10 +161,23 @@ openssl pkey -in "$prefix/private/demo-ec.pem" -pubout \
 
 sed -e "s|@BUILD@|$build|g" -e "s|@KEYS@|$prefix/keys|g" \
     -e "s|@PORT@|$port|g" -e "s|@UPSTREAM_PORT@|$upstream_port|g" \
+    -e "s|@REDIS_PORT@|$redis_port|g" \
     "$root/examples/nginx.conf" > "$prefix/conf/nginx.conf"
 cp "$root/examples/roles.json" "$prefix/conf/roles.json"
 
 
+# the demo's own redis, on loopback, for the shared rate limits
+
+redis-server --bind 127.0.0.1 --port "$redis_port" --daemonize yes \
+    --dir "$prefix" --pidfile "$prefix/redis.pid" \
+    --logfile "$prefix/logs/redis.log" --save '' --appendonly no
+
+for _ in $(seq 50); do
+    [ "$(redis-cli -p "$redis_port" ping 2>/dev/null)" = PONG ] && break
+    sleep 0.1
+done
+
+echo "== redis: 127.0.0.1:$redis_port"
 echo "== nginx: $nginx -p $prefix/ -c conf/nginx.conf"
 
 "$nginx" -p "$prefix/" -c conf/nginx.conf -t 2>&1 | sed 's/^/   /'
@@ -253,6 +272,32 @@ check "admin deletes a campaign of its tenant" \
 check "analyst of tenant 42 reads tenant acme's campaign" \
       403 'Tenant access denied' /api/tenants/acme/campaigns/7 \
       -H "Authorization: Bearer $analyst"
+
+
+# a tenant's exports are limited to 3 a minute, counted in Redis
+
+echo
+echo "== tenant 42 asks for exports, 3 a minute allowed (counted in Redis)"
+
+for i in 1 2 3 4; do
+    out=$(curl -sS -i --max-time 5 -H "Authorization: Bearer $analyst" \
+               "http://127.0.0.1:$port/api/exports/report.csv" | tr -d '\r')
+    status=$(sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' <<< "$out")
+    printf '   request %d: HTTP %s  %s\n' "$i" "$status" \
+        "$(grep -iE '^(ratelimit-[a-z]+|retry-after):' <<< "$out" \
+           | tr '\n' ' ')"
+
+    want=200
+    [ "$i" = 4 ] && want=429
+
+    if [ "$status" != "$want" ]; then
+        echo "   FAILED: status $status, expected $want"
+        failures=$((failures + 1))
+    fi
+done
+
+echo "   in Redis: $(redis-cli -p "$redis_port" --scan --pattern 'stratum:rl:*' \
+                    | tr '\n' ' ')"
 
 
 # the security headers ride on every answer, the refusals included
