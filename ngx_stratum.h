@@ -96,6 +96,21 @@ typedef struct {
 
 
 /*
+ * shared by the modules that refuse requests (ngx_stratum_http.c, built
+ * into each of them, hidden so that no module uses another's copy)
+ */
+
+#if (defined __GNUC__)
+#define NGX_STRATUM_HIDDEN  __attribute__((visibility("hidden")))
+#else
+#define NGX_STRATUM_HIDDEN
+#endif
+
+NGX_STRATUM_HIDDEN ngx_int_t ngx_stratum_send_refusal(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_buf_t *body);
+
+
+/*
  * returns the auth module's table, or NULL when the auth module is not
  * loaded; call it at configuration time only
  */

@@ -1156,36 +1156,12 @@ static ngx_int_t
 ngx_stratum_ratelimit_refuse(ngx_http_request_t *r, ngx_uint_t status,
     ngx_uint_t retry)
 {
-    size_t                     len;
-    ngx_int_t                  rc;
-    ngx_buf_t                 *b;
-    ngx_str_t                  detail;
-    ngx_uint_t                 i;
-    ngx_chain_t                out;
-    ngx_http_err_page_t       *err_page;
-    ngx_http_core_loc_conf_t  *clcf;
+    size_t      len;
+    ngx_buf_t  *b;
+    ngx_str_t   detail;
 
     if (ngx_stratum_ratelimit_add_header(r, "Retry-After", retry) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    if (clcf->error_pages
-        && r->uri_changes != 0
-        && (!r->error_page || clcf->recursive_error_pages))
-    {
-        err_page = clcf->error_pages->elts;
-
-        for (i = 0; i < clcf->error_pages->nelts; i++) {
-            if (err_page[i].status == (ngx_int_t) status) {
-                return status;
-            }
-        }
-    }
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        return status;
     }
 
     if (status == NGX_HTTP_TOO_MANY_REQUESTS) {
@@ -1205,27 +1181,8 @@ ngx_stratum_ratelimit_refuse(ngx_http_request_t *r, ngx_uint_t status,
 
     b->last = ngx_sprintf(b->last, "{\"detail\":\"%V\",\"retry_after\":%ui}\n",
                           &detail, retry);
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
 
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc != NGX_ERROR && rc <= NGX_OK && !r->header_only) {
-        out.buf = b;
-        out.next = NULL;
-
-        rc = ngx_http_output_filter(r, &out);
-    }
-
-    ngx_http_finalize_request(r, rc);
-
-    return NGX_DONE;
+    return ngx_stratum_send_refusal(r, status, b);
 }
 
 

@@ -693,32 +693,8 @@ ngx_stratum_rbac_check_tenant(ngx_http_request_t *r,
 static ngx_int_t
 ngx_stratum_rbac_refuse(ngx_http_request_t *r, ngx_stratum_rbac_ctx_t *ctx)
 {
-    size_t                     len;
-    ngx_int_t                  rc;
-    ngx_buf_t                 *b;
-    ngx_uint_t                 i;
-    ngx_chain_t                out;
-    ngx_http_err_page_t       *err_page;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
-
-    if (clcf->error_pages
-        && r->uri_changes != 0
-        && (!r->error_page || clcf->recursive_error_pages))
-    {
-        err_page = clcf->error_pages->elts;
-
-        for (i = 0; i < clcf->error_pages->nelts; i++) {
-            if (err_page[i].status == NGX_HTTP_FORBIDDEN) {
-                return NGX_HTTP_FORBIDDEN;
-            }
-        }
-    }
-
-    if (ngx_http_discard_request_body(r) != NGX_OK) {
-        return NGX_HTTP_FORBIDDEN;
-    }
+    size_t      len;
+    ngx_buf_t  *b;
 
     if (ctx->result == NGX_STRATUM_RBAC_TENANT_DENIED) {
         len = sizeof("{\"detail\":\"Tenant access denied: \"}\n") - 1
@@ -752,27 +728,7 @@ ngx_stratum_rbac_refuse(ngx_http_request_t *r, ngx_stratum_rbac_ctx_t *ctx)
                              - 1);
     }
 
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = NGX_HTTP_FORBIDDEN;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc != NGX_ERROR && rc <= NGX_OK && !r->header_only) {
-        out.buf = b;
-        out.next = NULL;
-
-        rc = ngx_http_output_filter(r, &out);
-    }
-
-    ngx_http_finalize_request(r, rc);
-
-    return NGX_DONE;
+    return ngx_stratum_send_refusal(r, NGX_HTTP_FORBIDDEN, b);
 }
 
 

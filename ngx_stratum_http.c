@@ -1,0 +1,70 @@
+
+/*
+ * Copyright (C) The Stratum authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_stratum.h"
+
+
+/*
+ * a refusal from an access-phase handler: the JSON body in "body", unless
+ * an error_page for the status takes over as it would for nginx's own
+ * pages; the caller returns what this returns
+ */
+
+ngx_int_t
+ngx_stratum_send_refusal(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_buf_t *body)
+{
+    ngx_int_t                  rc;
+    ngx_uint_t                 i;
+    ngx_chain_t                out;
+    ngx_http_err_page_t       *err_page;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (clcf->error_pages
+        && r->uri_changes != 0
+        && (!r->error_page || clcf->recursive_error_pages))
+    {
+        err_page = clcf->error_pages->elts;
+
+        for (i = 0; i < clcf->error_pages->nelts; i++) {
+            if (err_page[i].status == (ngx_int_t) status) {
+                return status;
+            }
+        }
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        return status;
+    }
+
+    body->last_buf = (r == r->main) ? 1 : 0;
+    body->last_in_chain = 1;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = body->last - body->pos;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc != NGX_ERROR && rc <= NGX_OK && !r->header_only) {
+        out.buf = body;
+        out.next = NULL;
+
+        rc = ngx_http_output_filter(r, &out);
+    }
+
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
+}
