@@ -217,6 +217,8 @@ static char *ngx_stratum_auth_cache(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_stratum_auth_words_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_stratum_auth_token_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static char *ngx_stratum_auth_nonempty(ngx_conf_t *cf, void *post,
     void *data);
 static ngx_int_t ngx_stratum_auth_init(ngx_conf_t *cf);
@@ -224,6 +226,15 @@ static ngx_int_t ngx_stratum_auth_init(ngx_conf_t *cf);
 
 static ngx_conf_post_handler_pt  ngx_stratum_auth_nonempty_p =
     ngx_stratum_auth_nonempty;
+
+/* clock skew beyond an hour is a broken clock, not skew */
+static ngx_conf_num_bounds_t  ngx_stratum_auth_leeway_bounds = {
+    ngx_conf_check_num_bounds, 0, 3600
+};
+
+static ngx_conf_num_bounds_t  ngx_stratum_auth_token_size_bounds = {
+    ngx_conf_check_num_bounds, 16, 1024 * 1024
+};
 
 
 static ngx_command_t  ngx_stratum_auth_commands[] = {
@@ -275,7 +286,7 @@ static ngx_command_t  ngx_stratum_auth_commands[] = {
       ngx_conf_set_sec_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_stratum_auth_loc_conf_t, leeway),
-      NULL },
+      &ngx_stratum_auth_leeway_bounds },
 
     { ngx_string("stratum_auth_max_lifetime"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -286,7 +297,7 @@ static ngx_command_t  ngx_stratum_auth_commands[] = {
 
     { ngx_string("stratum_auth_token"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_set_complex_value_slot,
+      ngx_stratum_auth_token_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_stratum_auth_loc_conf_t, token),
       NULL },
@@ -296,7 +307,7 @@ static ngx_command_t  ngx_stratum_auth_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_stratum_auth_loc_conf_t, max_token_size),
-      NULL },
+      &ngx_stratum_auth_token_size_bounds },
 
     { ngx_string("stratum_auth_mfa"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
@@ -560,6 +571,10 @@ ngx_stratum_auth_check(ngx_http_request_t *r,
         return NGX_STRATUM_AUTH_MISSING;
     }
 
+    if (rc == NGX_ABORT) {
+        return NGX_STRATUM_AUTH_MALFORMED;
+    }
+
     if (ctx->token.len > sacf->max_token_size) {
         return NGX_STRATUM_AUTH_TOO_LARGE;
     }
@@ -610,7 +625,7 @@ ngx_stratum_auth_check(ngx_http_request_t *r,
 }
 
 
-/* NGX_DECLINED: no token was sent */
+/* NGX_DECLINED: no token was sent; NGX_ABORT: one that is no Bearer token */
 
 static ngx_int_t
 ngx_stratum_auth_get_token(ngx_http_request_t *r,
@@ -632,26 +647,37 @@ ngx_stratum_auth_get_token(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    /* RFC 6750, 2.1: "Bearer" 1*SP token, the scheme case-insensitive */
+    /*
+     * RFC 6750, 2.1: "Bearer" 1*SP token, the scheme case-insensitive;
+     * another scheme is no token, but anything else that starts with
+     * "Bearer" is a token present and malformed, never one ignored
+     */
 
     p = h->value.data;
     end = p + h->value.len;
 
-    if (h->value.len <= ngx_stratum_auth_bearer.len
+    if (h->value.len < ngx_stratum_auth_bearer.len
         || ngx_strncasecmp(p, ngx_stratum_auth_bearer.data,
-                           ngx_stratum_auth_bearer.len) != 0
-        || p[ngx_stratum_auth_bearer.len] != ' ')
+                           ngx_stratum_auth_bearer.len) != 0)
     {
         return NGX_DECLINED;
     }
 
     p += ngx_stratum_auth_bearer.len;
 
-    while (p < end && *p == ' ') {
+    if (p == end) {
+        return NGX_DECLINED;
+    }
+
+    if (*p != ' ' && *p != '\t') {
+        return NGX_ABORT;
+    }
+
+    while (p < end && (*p == ' ' || *p == '\t')) {
         p++;
     }
 
-    while (end > p && end[-1] == ' ') {
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t')) {
         end--;
     }
 
@@ -1246,11 +1272,12 @@ static ngx_int_t
 ngx_stratum_auth_refuse(ngx_http_request_t *r,
     ngx_stratum_auth_result_e result)
 {
-    u_char           *p;
-    size_t            len;
-    ngx_buf_t        *b;
-    ngx_str_t        *detail;
-    ngx_table_elt_t  *h;
+    u_char                    *p;
+    size_t                     len;
+    ngx_buf_t                 *b;
+    ngx_str_t                 *detail;
+    ngx_table_elt_t           *h;
+    ngx_http_core_loc_conf_t  *clcf;
 
     detail = &ngx_stratum_auth_details[result];
 
@@ -1296,6 +1323,17 @@ ngx_stratum_auth_refuse(ngx_http_request_t *r,
     h->next = NULL;
 #endif
     r->headers_out.www_authenticate = h;
+
+    /*
+     * under "satisfy any" the phase decides: another access module may
+     * still let the request in, else nginx answers with the status
+     */
+
+    clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
+
+    if (clcf->satisfy == NGX_HTTP_SATISFY_ANY) {
+        return NGX_HTTP_UNAUTHORIZED;
+    }
 
     len = sizeof("{\"detail\":\"\"}\n") - 1 + detail->len;
 
@@ -2655,6 +2693,21 @@ ngx_stratum_auth_cache(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+static char *
+ngx_stratum_auth_token_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+
+    if (value[1].len == 0) {
+        return "takes no empty value";
+    }
+
+    return ngx_http_set_complex_value_slot(cf, cmd, conf);
+}
+
+
 /* all the arguments of one directive, into an array of ngx_str_t */
 
 static char *
@@ -2680,6 +2733,10 @@ ngx_stratum_auth_words_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
 
     for (i = 1; i < cf->args->nelts; i++) {
+        if (value[i].len == 0) {
+            return "takes no empty value";
+        }
+
         s = ngx_array_push(*a);
         if (s == NULL) {
             return NGX_CONF_ERROR;

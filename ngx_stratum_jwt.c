@@ -98,6 +98,7 @@ ngx_stratum_jwt_load_pem(ngx_conf_t *cf, ngx_str_t *path, ngx_str_t *kid,
     ngx_array_t *keys)
 {
     BIO        *bio;
+    u_char     *p;
     EVP_PKEY   *pkey;
     ngx_str_t   data;
 
@@ -120,6 +121,23 @@ ngx_stratum_jwt_load_pem(ngx_conf_t *cf, ngx_str_t *path, ngx_str_t *kid,
                            "\"%V\" holds no PEM public key "
                            "(\"-----BEGIN PUBLIC KEY-----\")", path);
         ERR_clear_error();
+        return NGX_ERROR;
+    }
+
+    /* a second key in the file would be ignored silently otherwise */
+
+    p = ngx_strlcasestrn(data.data, data.data + data.len,
+                         (u_char *) "-----BEGIN", sizeof("-----BEGIN") - 2);
+
+    if (p && ngx_strlcasestrn(p + 1, data.data + data.len,
+                              (u_char *) "-----BEGIN",
+                              sizeof("-----BEGIN") - 2)
+             != NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" holds more than one PEM block, "
+                           "give one key a file", path);
+        EVP_PKEY_free(pkey);
         return NGX_ERROR;
     }
 
@@ -217,8 +235,27 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
             }
         }
 
+        /* private key material has no place in a verifier's files */
+
+        if (json_object_get(jwk, "d") || json_object_get(jwk, "p")) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "JWKS \"%V\": key %uz holds a private key, "
+                               "give public keys only", path, i);
+            goto done;
+        }
+
         pkey = ngx_stratum_jwt_jwk_to_pkey(cf, jwk, path, i);
         if (pkey == NULL) {
+            continue;
+        }
+
+        if (only >= 0
+            && !(ngx_stratum_jwt_key_algs(pkey) & ((ngx_uint_t) 1 << only)))
+        {
+            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                               "JWKS \"%V\": key %uz does not fit its "
+                               "\"alg\", skipped", path, i);
+            EVP_PKEY_free(pkey);
             continue;
         }
 
@@ -272,6 +309,12 @@ ngx_stratum_jwt_read_file(ngx_conf_t *cf, ngx_str_t *path, ngx_str_t *out)
     if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
                            ngx_fd_info_n " \"%V\" failed", path);
+        goto done;
+    }
+
+    if (!ngx_is_file(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "key file \"%V\" is not a regular file", path);
         goto done;
     }
 
@@ -335,7 +378,7 @@ ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
     ngx_uint_t              i, algs;
     EVP_PKEY_CTX           *ctx;
     ngx_pool_cleanup_t     *cln;
-    ngx_stratum_jwt_key_t  *key, **kp;
+    ngx_stratum_jwt_key_t  *key, **kp, *other;
     ngx_stratum_jwt_alg_t  *a;
 
     cln = ngx_pool_cleanup_add(cf->pool, 0);
@@ -350,6 +393,30 @@ ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
     *kp = key;
     key->pkey = pkey;
     key->kid = *kid;
+
+    /* a kid travels into variables and headers; it names one key */
+
+    for (i = 0; i < kid->len; i++) {
+        if (kid->data[i] <= 0x20 || kid->data[i] >= 0x7f) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "kid of the key in \"%V\" holds a blank, "
+                               "a control or a non-ASCII character", path);
+            return NGX_ERROR;
+        }
+    }
+
+    for (i = 0; kid->len && i + 1 < keys->nelts; i++) {
+        other = ((ngx_stratum_jwt_key_t **) keys->elts)[i];
+
+        if (other->kid.len == kid->len
+            && ngx_memcmp(other->kid.data, kid->data, kid->len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "duplicate kid \"%V\" in \"%V\"",
+                               kid, path);
+            return NGX_ERROR;
+        }
+    }
 
     cln->handler = ngx_stratum_jwt_cleanup_key;
     cln->data = key;

@@ -202,7 +202,7 @@ stratum auth: token refused: token missing
 
 
 
-=== TEST 7: the scheme glued to the token is not "Bearer"
+=== TEST 7: the scheme glued to the token: a token present and malformed
 --- config
     location = /api {
         stratum_auth on;
@@ -215,12 +215,12 @@ GET /api
 "Authorization: Bearer$::T{user}"
 --- error_code: 401
 --- response_body
-{"detail":"token missing"}
+{"detail":"token malformed"}
 --- response_headers
-WWW-Authenticate: Bearer
+WWW-Authenticate: Bearer error="invalid_token", error_description="token malformed"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: token missing
+stratum auth: token refused: token malformed
 --- no_error_log eval
 ["[error]", $::T{user}]
 
@@ -627,3 +627,53 @@ stratum auth: token refused: token missing
 --- no_error_log
 [error]
 [alert]
+
+
+
+=== TEST 24: satisfy any: an allow rule lets a request in without a token
+--- config
+    location = /api {
+        satisfy any;
+        allow 127.0.0.1;
+        deny all;
+
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- request
+GET /api
+--- response_body
+sub= tenant= roles= permissions=
+--- response_headers
+!WWW-Authenticate
+Content-Type: text/plain
+--- no_error_log
+[error]
+[alert]
+[crit]
+
+
+
+=== TEST 25: satisfy any: with every module refusing, the 401 and its challenge stay
+--- config
+    location = /api {
+        satisfy any;
+        deny all;
+
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- request
+GET /api
+--- error_code: 401
+--- response_body_like: 401 Authorization Required
+--- response_headers
+WWW-Authenticate: Bearer
+Content-Type: text/html
+--- error_log
+stratum auth: token refused: token missing
+--- no_error_log
+[alert]
+[crit]

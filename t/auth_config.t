@@ -421,3 +421,140 @@ duplicate zone "jwt"
 --- must_die
 --- error_log eval
 ["[emerg]", qr/unknown stratum_auth_cache_zone "nosuch" in \S+nginx\.conf:\d+/]
+
+
+
+=== TEST 28: a directory where a key file is expected
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+is not a regular file
+
+
+
+=== TEST 29: two keys in one PEM file: the second is not ignored silently
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_SERVER_ROOT/html/two.pub;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- user_files eval
+">>> two.pub\n" . Stratum::Tokens::key_text('rsa.pub')
+                . Stratum::Tokens::key_text('rsa2.pub')
+--- must_die
+--- error_log
+[emerg]
+holds more than one PEM block
+
+
+
+=== TEST 30: a JWKS with a private key
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_jwks_file $TEST_NGINX_SERVER_ROOT/html/private.json;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- user_files
+>>> private.json
+{"keys": [{"kty": "RSA", "kid": "p1", "n": "AQAB", "e": "AQAB", "d": "AQAB"}]}
+--- must_die
+--- error_log
+[emerg]
+holds a private key
+
+
+
+=== TEST 31: a kid with a character that could reach a header
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub "kid=a b";
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+holds a blank, a control or a non-ASCII character
+
+
+
+=== TEST 32: two keys with one kid
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub kid=k1;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa2.pub kid=k1;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+duplicate kid "k1"
+
+
+
+=== TEST 33: an empty MFA method
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_auth_mfa_methods otp "";
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+"stratum_auth_mfa_methods" directive takes no empty value
+
+
+
+=== TEST 34: an empty token source
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_auth_token "";
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+"stratum_auth_token" directive takes no empty value
+
+
+
+=== TEST 35: a token size limit of zero
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_auth_max_token_size 0;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+value must be between 16 and 1048576
+
+
+
+=== TEST 36: a leeway of days
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_auth_leeway 100000d;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+value must be between 0 and 3600

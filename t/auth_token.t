@@ -1147,3 +1147,53 @@ Content-Type: application/json
 stratum auth: token refused: bad signature
 --- no_error_log eval
 ["[error]", $::T{short_sig}]
+
+
+
+=== TEST 44: a word that only starts with "Bearer" is a malformed token, never none
+--- config
+    location = /api {
+        stratum_auth optional;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- request
+GET /api
+--- more_headers
+Authorization: Bearerx not.a.token
+--- error_code: 401
+--- response_body
+{"detail":"token malformed"}
+--- response_headers
+WWW-Authenticate: Bearer error="invalid_token", error_description="token malformed"
+Content-Type: application/json
+--- error_log
+stratum auth: token refused: token malformed
+--- no_error_log
+[error]
+not.a.token
+
+
+
+=== TEST 45: a tab after "Bearer" separates like a blank: the token is checked
+--- config
+    location = /api {
+        stratum_auth optional;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- request
+GET /api
+--- more_headers eval
+"Authorization: Bearer\tnot.a.token"
+--- error_code: 401
+--- response_body
+{"detail":"token malformed"}
+--- response_headers
+WWW-Authenticate: Bearer error="invalid_token", error_description="token malformed"
+Content-Type: application/json
+--- error_log
+stratum auth: token refused: token malformed
+--- no_error_log
+[error]
+not.a.token

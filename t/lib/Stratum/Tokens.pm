@@ -91,6 +91,19 @@ sub _write {
 }
 
 
+# key_text('rsa.pub'): the text of a file made by make_keys
+sub key_text {
+    my ($name) = @_;
+
+    open my $in, '<', "$Dir/$name" or croak "cannot read $Dir/$name: $!";
+    local $/;
+    my $text = <$in>;
+    close $in;
+
+    return $text;
+}
+
+
 sub _genkey {
     my ($name, @opts) = @_;
 
