@@ -273,6 +273,10 @@ check "analyst of tenant 42 reads tenant acme's campaign" \
       403 'Tenant access denied' /api/tenants/acme/campaigns/7 \
       -H "Authorization: Bearer $analyst"
 
+check "the same through a path that normalizes to tenant 42" \
+      400 '' '/api/tenants/acme%2F..%2F42/campaigns/7' \
+      -H "Authorization: Bearer $analyst"
+
 
 # a tenant's exports are limited to 3 a minute, counted in Redis
 
