@@ -337,6 +337,22 @@ echo "== access log"
 sed 's/^/   /' "$prefix/logs/access.log"
 
 echo
+echo "== security events (logs/audit.log)"
+sed 's/^/   /' "$prefix/logs/audit.log"
+
+if ! grep -q '"event_type":"auth_failure".*"reason":"token_expired"' \
+        "$prefix/logs/audit.log"
+then
+    echo "   FAILED: no auth_failure event for the expired token"
+    failures=$((failures + 1))
+fi
+
+if grep -q 'eyJ' "$prefix/logs/audit.log"; then
+    echo "   FAILED: a token in the audit log"
+    failures=$((failures + 1))
+fi
+
+echo
 echo "== refusals in the error log"
 grep -o 'stratum \(auth\|rbac\): .*' "$prefix/logs/error.log" | sed 's/^/   /' || true
 
