@@ -10,6 +10,9 @@
 #   rs256         a valid RS256 token, verification cache off
 #   es256         a valid ES256 token, verification cache off
 #   rs256-cached  the same RS256 token again and again, cache on
+#   rbac          rs256-cached plus a permission and a tenant check
+#   add-header    empty_gif with the security set from add_header ... always
+#   stratum-hdrs  empty_gif with the same set from stratum_headers on
 #
 # The cases run in interleaved rounds (noise hits them alike); the medians
 # and the ratios to the ceiling are printed.  A benchmark, never a test.
@@ -26,7 +29,9 @@ build=${BUILD:-$top/build}
 jwt=$build/stratum-jwt
 base=${BENCH_PORT:-19100}
 
-for f in "$build/ngx_stratum_auth_module.so" "$jwt"; do
+for f in "$build/ngx_stratum_auth_module.so" \
+         "$build/ngx_stratum_rbac_module.so" \
+         "$build/ngx_stratum_headers_module.so" "$jwt"; do
     [ -e "$f" ] || { echo "bench: $f is missing, run make first" >&2; exit 1; }
 done
 command -v wrk >/dev/null || { echo "bench: wrk is missing" >&2; exit 1; }
@@ -68,6 +73,8 @@ policy="stratum_auth on;
 
 cat > "$dir/conf/nginx.conf" <<EOF
 load_module $build/ngx_stratum_auth_module.so;
+load_module $build/ngx_stratum_rbac_module.so;
+load_module $build/ngx_stratum_headers_module.so;
 worker_processes 1;
 $affinity
 error_log logs/error.log warn;
@@ -90,6 +97,34 @@ http {
         listen 127.0.0.1:$((base + 4));
         location / { $policy stratum_auth_cache bench; empty_gif; }
     }
+    stratum_rbac_role  analyst campaigns:read analytics:read;
+    stratum_rbac_role  admin users:* campaigns:* analytics:*;
+    server {
+        listen 127.0.0.1:$((base + 5));
+        location ~ ^/t/(?<tenant>[^/]+)/ {
+            $policy stratum_auth_cache bench;
+            stratum_rbac_require campaigns:read;
+            stratum_rbac_tenant \$tenant;
+            empty_gif;
+        }
+    }
+    server {
+        listen 127.0.0.1:$((base + 6));
+        location / {
+            add_header X-Content-Type-Options nosniff always;
+            add_header X-Frame-Options DENY always;
+            add_header Referrer-Policy strict-origin-when-cross-origin always;
+            add_header Content-Security-Policy "default-src 'self'" always;
+            add_header Permissions-Policy
+                       "geolocation=(), microphone=(), camera=()" always;
+            add_header X-XSS-Protection 0 always;
+            empty_gif;
+        }
+    }
+    server {
+        listen 127.0.0.1:$((base + 7));
+        location / { stratum_headers on; empty_gif; }
+    }
 }
 EOF
 
@@ -97,14 +132,15 @@ EOF
 for _ in $(seq 50); do [ -s "$dir/logs/nginx.pid" ] && break; sleep 0.1; done
 pid=$(cat "$dir/logs/nginx.pid")
 
-names=(ceiling gif rs256 es256 rs256-cached)
-tokens=("$rs" "$rs" "$rs" "$es" "$rs")
+names=(ceiling gif rs256 es256 rs256-cached rbac add-header stratum-hdrs)
+tokens=("$rs" "$rs" "$rs" "$es" "$rs" "$rs" "$rs" "$rs")
+paths=(/ / / / / /t/42/x / /)
 
 # every protected case must really pass the check before it is timed
-for i in 2 3 4; do
+for i in 2 3 4 5; do
     code=$(curl -s -o /dev/null -w '%{http_code}' \
                 -H "Authorization: Bearer ${tokens[$i]}" \
-                "http://127.0.0.1:$((base + i))/")
+                "http://127.0.0.1:$((base + i))${paths[$i]}")
     if [ "$code" != 200 ]; then
         echo "bench: ${names[$i]} answered $code, not 200" >&2
         exit 1
@@ -113,6 +149,22 @@ done
 
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((base + 2))/")
 [ "$code" = 401 ] || { echo "bench: no token answered $code" >&2; exit 1; }
+
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $rs" \
+            "http://127.0.0.1:$((base + 5))/t/43/x")
+if [ "$code" != 403 ]; then
+    echo "bench: another tenant answered $code" >&2
+    exit 1
+fi
+
+for i in 6 7; do
+    if ! curl -s -D - -o /dev/null "http://127.0.0.1:$((base + i))/" \
+         | grep -qi '^content-security-policy:'
+    then
+        echo "bench: ${names[$i]} sends no security headers" >&2
+        exit 1
+    fi
+done
 
 wrk_cpu=
 if [ "$cores" -ge 2 ]; then
@@ -124,7 +176,7 @@ for r in $(seq "$rounds"); do
     for i in "${!names[@]}"; do
         out=$($wrk_cpu wrk -t1 -c32 -d"${seconds}s" \
                   -H "Authorization: Bearer ${tokens[$i]}" \
-                  "http://127.0.0.1:$((base + i))/")
+                  "http://127.0.0.1:$((base + i))${paths[$i]}")
         if grep -q 'Non-2xx' <<< "$out"; then
             echo "bench: ${names[$i]} got non-2xx answers:" >&2
             echo "$out" >&2
