@@ -1631,6 +1631,7 @@ ngx_stratum_audit_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     file.log = cf->log;
 
     p = NULL;
+    len = 0;
 
     if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,

@@ -554,6 +554,7 @@ ngx_stratum_auth_check(ngx_http_request_t *r,
     claims = &ctx->claims;
 
     ngx_memzero(claims, sizeof(ngx_stratum_claims_t));
+    ngx_memzero(&times, sizeof(ngx_stratum_auth_times_t));
     ctx->cache_status = 0;
 
     if (ctx->payload) {
@@ -946,7 +947,7 @@ ngx_stratum_auth_check_claims(ngx_http_request_t *r,
 
     v = json_object_get(claims, "aud");
 
-    if (v && json_is_string(v)) {
+    if (json_is_string(v)) {
         if (sacf->audience.len
             && (json_string_length(v) != sacf->audience.len
                 || ngx_memcmp(json_string_value(v), sacf->audience.data,
@@ -955,7 +956,7 @@ ngx_stratum_auth_check_claims(ngx_http_request_t *r,
             return NGX_STRATUM_AUTH_BAD_AUDIENCE;
         }
 
-    } else if (v && json_is_array(v)) {
+    } else if (json_is_array(v)) {
         k = 0;
 
         json_array_foreach(v, i, m) {
@@ -998,7 +999,7 @@ ngx_stratum_auth_check_claims(ngx_http_request_t *r,
 
     v = json_object_get(claims, "tenant_id");
 
-    if (v && json_is_integer(v)) {
+    if (json_is_integer(v)) {
         out->tenant_id.data = ngx_pnalloc(r->pool, NGX_INT64_LEN);
         if (out->tenant_id.data == NULL) {
             return NGX_STRATUM_AUTH_OFF;
@@ -1691,7 +1692,7 @@ ngx_stratum_auth_cache_store(ngx_http_request_t *r,
     for (i = 0; i < 3; i++) {
         n = (u_short) strs[i]->len;
         p = ngx_cpymem(p, &n, sizeof(u_short));
-        p = ngx_cpymem(p, strs[i]->data, n);
+        p = n ? ngx_cpymem(p, strs[i]->data, n) : p;
     }
 
     for (i = 0; i < 2; i++) {
@@ -2105,7 +2106,9 @@ dump:
         return NGX_ERROR;
     }
 
-    return ngx_stratum_auth_set_variable(r, v, &value);
+    /* JSON_ENSURE_ASCII leaves DEL (0x7f) as it is */
+
+    return ngx_stratum_auth_set_escaped(r, v, &value);
 }
 
 

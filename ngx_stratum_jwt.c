@@ -394,6 +394,11 @@ ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
     key->pkey = pkey;
     key->kid = *kid;
 
+    /* from here on the pool owns the key, whatever fails below */
+
+    cln->handler = ngx_stratum_jwt_cleanup_key;
+    cln->data = key;
+
     /* a kid travels into variables and headers; it names one key */
 
     for (i = 0; i < kid->len; i++) {
@@ -417,9 +422,6 @@ ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
             return NGX_ERROR;
         }
     }
-
-    cln->handler = ngx_stratum_jwt_cleanup_key;
-    cln->data = key;
 
     if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA
         && EVP_PKEY_get_bits(pkey) < NGX_STRATUM_JWT_MIN_RSA)

@@ -599,7 +599,7 @@ ngx_stratum_ratelimit_collect(ngx_http_request_t *r,
             continue;
         }
 
-        ngx_str_null(&tenant);
+        ngx_str_set(&tenant, "");
 
         if (zone->tenant
             && ngx_http_complex_value(r, zone->tenant, &tenant) != NGX_OK)

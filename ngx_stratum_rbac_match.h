@@ -31,12 +31,12 @@
 #define NGX_STRATUM_RBAC_MAX_SEGMENTS   16
 
 /* ngx_stratum_rbac_split() errors */
-#define NGX_STRATUM_RBAC_EMPTY          -1
-#define NGX_STRATUM_RBAC_EMPTY_SEGMENT  -2
-#define NGX_STRATUM_RBAC_STAR_IN_WORD   -3
-#define NGX_STRATUM_RBAC_STAR           -4
-#define NGX_STRATUM_RBAC_BAD_CHAR       -5
-#define NGX_STRATUM_RBAC_TOO_LONG       -6
+#define NGX_STRATUM_RBAC_EMPTY          (-1)
+#define NGX_STRATUM_RBAC_EMPTY_SEGMENT  (-2)
+#define NGX_STRATUM_RBAC_STAR_IN_WORD   (-3)
+#define NGX_STRATUM_RBAC_STAR           (-4)
+#define NGX_STRATUM_RBAC_BAD_CHAR       (-5)
+#define NGX_STRATUM_RBAC_TOO_LONG       (-6)
 
 
 typedef struct {

@@ -589,6 +589,9 @@ ngx_stratum_redis_parse(ngx_stratum_redis_conn_t *rc)
         }
 
         qe = ngx_queue_head(&rc->queries);
+
+        /* the analyzer loses track of a query removed before it is freed */
+        /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
         ngx_queue_remove(qe);
         q = ngx_queue_data(qe, ngx_stratum_redis_query_t, queue);
 
@@ -833,10 +836,15 @@ ngx_stratum_redis_destroy(ngx_stratum_redis_t *rd)
         qe = ngx_queue_head(&rd->conns);
         rc = ngx_queue_data(qe, ngx_stratum_redis_conn_t, queue);
 
-        /* nobody waits any more: the handlers are not called */
+        /*
+         * nobody waits any more: the handlers are not called; the
+         * analyzer loses track of a query removed before it is freed
+         */
 
+        /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
         while (!ngx_queue_empty(&rc->queries)) {
             qe = ngx_queue_head(&rc->queries);
+            /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
             ngx_queue_remove(qe);
             q = ngx_queue_data(qe, ngx_stratum_redis_query_t, queue);
 

@@ -42,6 +42,9 @@ our %T = (
                                          note => "line one\nline two" }),
     control          => mint(claims => { sub => 'user-1',
                                          note => "bell\atab\tend" }),
+    del              => mint(claims => { sub => 'user-1',
+                                         note => "x\x7fy",
+                                         mixed => [1, "x\x7fy"] }),
     malformed        => 'eyJhbGciOiJSUzI1NiJ9.e30',
     crit             => forge(header => { alg => 'RS256', crit => ['b64'] },
                               sign => 'rsa'),
@@ -664,3 +667,25 @@ WWW-Authenticate: Bearer error="invalid_token", error_description="bad signature
 stratum auth: token refused: bad signature
 --- no_error_log eval
 ["[error]", $::T{claims_other_key}]
+
+
+
+=== TEST 26: DEL is escaped in strings and in claims given as JSON
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        proxy_set_header X-Echo "note=$stratum_auth_claim_note mixed=$stratum_auth_claim_mixed";
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/echo;
+    }
+--- request
+GET /api
+--- more_headers eval
+"Authorization: Bearer $::T{del}"
+--- response_body
+note=x\u007fy mixed=[1,"x\u007fy"]
+--- response_headers
+!WWW-Authenticate
+Content-Type: text/plain
+--- no_error_log eval
+["[error]", "stratum auth:", $::T{del}]
