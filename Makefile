@@ -6,7 +6,7 @@
 #   make test             deps, build, then every suite under t/
 #   make test-valgrind    the same under valgrind
 #   make demo             deps, build, then examples/demo.sh
-#   make bench            bench/run.sh, when it exists
+#   make bench            bench/run.sh, ratelimit.sh and audit.sh
 #   make clean
 #
 # Hardening (clang, cppcheck, clang-tidy: "make deps-hardening"):
@@ -131,12 +131,11 @@ demo: deps
 	$(MAKE) all
 	NGINX_BINARY=$(NGINX_BINARY) BUILD=$(BUILD) examples/demo.sh
 
+# one script after the other: each wants the machine to itself
 bench: all
-	@if [ -f bench/run.sh ]; then \
-	    $(TEST_ENV) bash bench/run.sh; \
-	else \
-	    echo "bench/run.sh does not exist yet"; \
-	fi
+	$(TEST_ENV) bash bench/run.sh
+	NGINX_BINARY=$(NGINX_BINARY) BUILD=$(BUILD) bash bench/ratelimit.sh
+	NGINX_BINARY=$(NGINX_BINARY) BUILD=$(BUILD) bash bench/audit.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) t/servroot*

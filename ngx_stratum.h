@@ -111,38 +111,47 @@ NGX_STRATUM_HIDDEN ngx_int_t ngx_stratum_send_refusal(ngx_http_request_t *r,
 
 
 /*
- * returns the auth module's table, or NULL when the auth module is not
- * loaded; call it at configuration time only
+ * the main configuration of the HTTP module of that name, or NULL when it
+ * is not loaded; the tables that modules lend each other live at its
+ * start.  Call it at configuration time only.
  */
 
-static ngx_inline ngx_stratum_auth_api_t *
-ngx_stratum_auth_api(ngx_conf_t *cf)
+static ngx_inline void *
+ngx_stratum_module_main_conf(ngx_conf_t *cf, const char *name)
 {
-    ngx_uint_t               i;
-    ngx_module_t            *m;
-    ngx_http_conf_ctx_t     *ctx;
-    ngx_stratum_auth_api_t  *api;
+    ngx_uint_t            i;
+    ngx_module_t         *m;
+    ngx_http_conf_ctx_t  *ctx;
 
     for (i = 0; cf->cycle->modules[i]; i++) {
         m = cf->cycle->modules[i];
 
-        if (m->type != NGX_HTTP_MODULE
-            || ngx_strcmp(m->name, NGX_STRATUM_AUTH_MODULE_NAME) != 0)
+        if (m->type == NGX_HTTP_MODULE
+            && ngx_strcmp(m->name, name) == 0)
         {
-            continue;
+            ctx = (ngx_http_conf_ctx_t *) cf->ctx;
+            return ctx->main_conf[m->ctx_index];
         }
-
-        ctx = (ngx_http_conf_ctx_t *) cf->ctx;
-        api = ctx->main_conf[m->ctx_index];
-
-        if (api == NULL || api->version != NGX_STRATUM_AUTH_API_VERSION) {
-            return NULL;
-        }
-
-        return api;
     }
 
     return NULL;
+}
+
+
+/* the auth module's table, or NULL when the auth module is not loaded */
+
+static ngx_inline ngx_stratum_auth_api_t *
+ngx_stratum_auth_api(ngx_conf_t *cf)
+{
+    ngx_stratum_auth_api_t  *api;
+
+    api = ngx_stratum_module_main_conf(cf, NGX_STRATUM_AUTH_MODULE_NAME);
+
+    if (api == NULL || api->version != NGX_STRATUM_AUTH_API_VERSION) {
+        return NULL;
+    }
+
+    return api;
 }
 
 

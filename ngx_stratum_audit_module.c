@@ -13,6 +13,7 @@
 #include <openssl/sha.h>
 
 #include "ngx_stratum.h"
+#include "ngx_stratum_redis.h"
 
 
 /* bytes of one string field in an event, after UTF-8 repair */
@@ -36,6 +37,10 @@
 
 #define NGX_STRATUM_AUDIT_HEX_LEN       (SHA256_DIGEST_LENGTH * 2)
 
+/* events a worker may have in flight to Redis; more go to the fallback */
+#define NGX_STRATUM_AUDIT_REDIS_PENDING 4096
+#define NGX_STRATUM_AUDIT_REDIS_MAXLEN  "1000000"
+
 
 /* the state of a file sink, in file->data; each worker has its own copy */
 typedef struct {
@@ -54,15 +59,40 @@ typedef struct {
 } ngx_stratum_audit_buf_t;
 
 
+/* a Redis stream sink; "down" and "spooled" are each worker's own */
+typedef struct {
+    ngx_str_t                   stream;
+    ngx_str_t                   maxlen;     /* as text, for XADD */
+    ngx_open_file_t            *fallback;
+    u_char                     *file;       /* where it was configured */
+    ngx_uint_t                  line;
+
+    unsigned                    down:1;
+    ngx_uint_t                  spooled;    /* since it went down */
+} ngx_stratum_audit_redis_t;
+
+
 typedef struct {
     ngx_open_file_t            *file;
     ngx_syslog_peer_t          *syslog;
+    ngx_stratum_audit_redis_t  *redis;
 } ngx_stratum_audit_sink_t;
+
+
+/* an event in flight to Redis, in the worker's memory until answered */
+typedef struct {
+    ngx_queue_t                 queue;
+    ngx_stratum_audit_redis_t  *sink;
+    size_t                      len;
+    u_char                      line[1];    /* newline included */
+} ngx_stratum_audit_pending_t;
 
 
 typedef struct {
     ngx_str_t                   key;
     ngx_stratum_auth_api_t     *auth;
+    ngx_stratum_redis_api_t    *redis;
+    ngx_array_t                *redis_sinks; /* of ..._audit_redis_t * */
 
     ngx_int_t                   request_id_index;
     ngx_int_t                   rbac_result_index;
@@ -125,6 +155,13 @@ static void ngx_stratum_audit_write(ngx_open_file_t *file, ngx_log_t *log,
     u_char *data, size_t len);
 static void ngx_stratum_audit_flush(ngx_open_file_t *file, ngx_log_t *log);
 static void ngx_stratum_audit_flush_handler(ngx_event_t *ev);
+static void ngx_stratum_audit_write_redis(ngx_http_request_t *r,
+    ngx_stratum_audit_redis_t *rs, u_char *line, size_t len);
+static void ngx_stratum_audit_redis_handler(void *data, redisReply *reply);
+static void ngx_stratum_audit_spool(ngx_stratum_audit_redis_t *rs,
+    ngx_log_t *log, u_char *line, size_t len, const char *why);
+static ngx_int_t ngx_stratum_audit_undelivered_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 static void *ngx_stratum_audit_create_main_conf(ngx_conf_t *cf);
 static void *ngx_stratum_audit_create_loc_conf(ngx_conf_t *cf);
@@ -138,9 +175,16 @@ static char *ngx_stratum_audit_set_field_mode(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_stratum_audit_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_open_file_t *ngx_stratum_audit_open_file(ngx_conf_t *cf,
+    ngx_str_t *name, ssize_t size, ngx_msec_t flush, ngx_uint_t chain);
+static ngx_stratum_audit_redis_t *ngx_stratum_audit_redis_sink(
+    ngx_conf_t *cf, ngx_str_t *name, ngx_str_t maxlen, ngx_str_t *fallback);
 static ngx_int_t ngx_stratum_audit_find_variable(ngx_conf_t *cf,
     char *name);
+static ngx_int_t ngx_stratum_audit_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_stratum_audit_init(ngx_conf_t *cf);
+static ngx_int_t ngx_stratum_audit_init_process(ngx_cycle_t *cycle);
+static void ngx_stratum_audit_exit_process(ngx_cycle_t *cycle);
 
 
 static ngx_command_t  ngx_stratum_audit_commands[] = {
@@ -192,7 +236,7 @@ static ngx_command_t  ngx_stratum_audit_commands[] = {
 
 
 static ngx_http_module_t  ngx_stratum_audit_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_stratum_audit_add_variables,       /* preconfiguration */
     ngx_stratum_audit_init,                /* postconfiguration */
 
     ngx_stratum_audit_create_main_conf,    /* create main configuration */
@@ -213,10 +257,10 @@ ngx_module_t  ngx_stratum_audit_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_stratum_audit_init_process,        /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_stratum_audit_exit_process,        /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -255,6 +299,22 @@ static ngx_conf_enum_t  ngx_stratum_audit_modes[] = {
     { ngx_string("omit"), NGX_STRATUM_AUDIT_OMIT },
     { ngx_null_string, 0 }
 };
+
+
+static ngx_http_variable_t  ngx_stratum_audit_variables[] = {
+
+    { ngx_string("stratum_audit_undelivered"), NULL,
+      ngx_stratum_audit_undelivered_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+/* each worker's events in flight to Redis, and what Redis did not get */
+static ngx_queue_t  ngx_stratum_audit_pending;
+static ngx_uint_t   ngx_stratum_audit_npending;
+static ngx_uint_t   ngx_stratum_audit_undelivered;
 
 
 static u_char  ngx_stratum_audit_zero_hash[NGX_STRATUM_AUDIT_HEX_LEN + 1] =
@@ -334,22 +394,32 @@ ngx_stratum_audit_log_handler(ngx_http_request_t *r)
         }
     }
 
+    /* syslog and Redis get one line, without a file's chain fields */
+
+    line = NULL;
+
     for (i = 0; i < salcf->sinks->nelts; i++) {
-        if (sink[i].syslog == NULL) {
+        if (sink[i].file) {
             continue;
         }
 
-        /* the chain fields of a file sink are not part of syslog lines */
-        json_object_del(obj, "seq");
-        json_object_del(obj, "prev");
-        json_object_del(obj, "pid");
-
-        line = ngx_stratum_audit_dump(r, obj, &len);
         if (line == NULL) {
-            break;
+            json_object_del(obj, "seq");
+            json_object_del(obj, "prev");
+            json_object_del(obj, "pid");
+
+            line = ngx_stratum_audit_dump(r, obj, &len);
+            if (line == NULL) {
+                break;
+            }
         }
 
-        ngx_stratum_audit_write_syslog(r, sink[i].syslog, line, len);
+        if (sink[i].syslog) {
+            ngx_stratum_audit_write_syslog(r, sink[i].syslog, line, len);
+
+        } else {
+            ngx_stratum_audit_write_redis(r, sink[i].redis, line, len);
+        }
     }
 
     json_decref(obj);
@@ -1184,6 +1254,150 @@ ngx_stratum_audit_flush_handler(ngx_event_t *ev)
 }
 
 
+/*
+ * XADD STREAM MAXLEN ~ N * event LINE, answered later: the line waits in
+ * the worker's memory until Redis has taken it, and goes to the sink's
+ * fallback file when Redis refuses it, does not answer in time, or is
+ * known to be down (the client's breaker answers at once then)
+ */
+
+static void
+ngx_stratum_audit_write_redis(ngx_http_request_t *r,
+    ngx_stratum_audit_redis_t *rs, u_char *line, size_t len)
+{
+    size_t                          argvlen[8];
+    ngx_int_t                       rc;
+    const char                     *argv[8];
+    ngx_stratum_redis_query_t      *query;
+    ngx_stratum_audit_pending_t    *p;
+    ngx_stratum_audit_main_conf_t  *samcf;
+
+    if (ngx_stratum_audit_npending >= NGX_STRATUM_AUDIT_REDIS_PENDING) {
+        ngx_stratum_audit_spool(rs, r->connection->log, line, len,
+                                "too many events in flight");
+        return;
+    }
+
+    p = ngx_alloc(offsetof(ngx_stratum_audit_pending_t, line) + len,
+                  r->connection->log);
+    if (p == NULL) {
+        ngx_stratum_audit_spool(rs, r->connection->log, line, len,
+                                "no memory");
+        return;
+    }
+
+    p->sink = rs;
+    p->len = len;
+    ngx_memcpy(p->line, line, len);
+
+    argv[0] = "XADD";
+    argvlen[0] = sizeof("XADD") - 1;
+    argv[1] = (char *) rs->stream.data;
+    argvlen[1] = rs->stream.len;
+    argv[2] = "MAXLEN";
+    argvlen[2] = sizeof("MAXLEN") - 1;
+    argv[3] = "~";
+    argvlen[3] = 1;
+    argv[4] = (char *) rs->maxlen.data;
+    argvlen[4] = rs->maxlen.len;
+    argv[5] = "*";
+    argvlen[5] = 1;
+    argv[6] = "event";
+    argvlen[6] = sizeof("event") - 1;
+    argv[7] = (char *) p->line;
+    argvlen[7] = len - 1;
+
+    samcf = ngx_http_get_module_main_conf(r, ngx_stratum_audit_module);
+
+    rc = samcf->redis->query(8, argv, argvlen,
+                             ngx_stratum_audit_redis_handler, p, &query);
+
+    if (rc != NGX_OK) {
+        ngx_free(p);
+        ngx_stratum_audit_spool(rs, r->connection->log, line, len,
+                                "Redis is down");
+        return;
+    }
+
+    ngx_queue_insert_tail(&ngx_stratum_audit_pending, &p->queue);
+    ngx_stratum_audit_npending++;
+}
+
+
+static void
+ngx_stratum_audit_redis_handler(void *data, redisReply *reply)
+{
+    ngx_stratum_audit_pending_t *p = data;
+
+    ngx_stratum_audit_redis_t  *rs;
+
+    ngx_queue_remove(&p->queue);
+    ngx_stratum_audit_npending--;
+
+    rs = p->sink;
+
+    if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
+        ngx_stratum_audit_spool(rs, ngx_cycle->log, p->line, p->len,
+                                reply == NULL ? "no answer"
+                                : reply->type == REDIS_REPLY_ERROR
+                                ? "an error reply" : "an unexpected reply");
+
+    } else if (rs->down) {
+        ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                      "stratum audit: Redis stream \"%V\" takes events "
+                      "again, %ui went to \"%s\" meanwhile",
+                      &rs->stream, rs->spooled, rs->fallback->name.data);
+
+        rs->down = 0;
+        rs->spooled = 0;
+    }
+
+    ngx_free(p);
+}
+
+
+/* an event that Redis did not take: into the fallback file, counted */
+
+static void
+ngx_stratum_audit_spool(ngx_stratum_audit_redis_t *rs, ngx_log_t *log,
+    u_char *line, size_t len, const char *why)
+{
+    ngx_stratum_audit_undelivered++;
+    rs->spooled++;
+
+    if (!rs->down) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "stratum audit: Redis stream \"%V\" did not take an "
+                      "event (%s), events go to \"%s\" until it does",
+                      &rs->stream, why, rs->fallback->name.data);
+        rs->down = 1;
+    }
+
+    ngx_stratum_audit_write(rs->fallback, log, line, len);
+}
+
+
+static ngx_int_t
+ngx_stratum_audit_undelivered_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sprintf(p, "%ui", ngx_stratum_audit_undelivered) - p;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = p;
+
+    return NGX_OK;
+}
+
+
 static void *
 ngx_stratum_audit_create_main_conf(ngx_conf_t *cf)
 {
@@ -1285,7 +1499,10 @@ ngx_stratum_audit_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 }
 
 
-/* stratum_audit_log PATH [buffer=SIZE [flush=TIME]] [chain] | off */
+/*
+ * stratum_audit_log PATH [buffer=SIZE [flush=TIME]] [chain]
+ *                 | syslog:... | redis:STREAM fallback=PATH [maxlen=N] | off
+ */
 
 static char *
 ngx_stratum_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
@@ -1293,12 +1510,10 @@ ngx_stratum_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_stratum_audit_loc_conf_t *salcf = conf;
 
     ssize_t                    size;
-    ngx_str_t                 *value, s;
+    ngx_str_t                 *value, s, maxlen, fallback;
     ngx_uint_t                 i, chain;
     ngx_msec_t                 flush;
-    ngx_open_file_t           *file;
     ngx_syslog_peer_t         *peer;
-    ngx_stratum_audit_buf_t   *buf;
     ngx_stratum_audit_sink_t  *sink;
 
     value = cf->args->elts;
@@ -1325,8 +1540,29 @@ ngx_stratum_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     size = 0;
     flush = 0;
     chain = 0;
+    ngx_str_null(&maxlen);
+    ngx_str_null(&fallback);
 
     for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "maxlen=", 7) == 0) {
+            maxlen.len = value[i].len - 7;
+            maxlen.data = value[i].data + 7;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "fallback=", 9) == 0) {
+            fallback.len = value[i].len - 9;
+            fallback.data = value[i].data + 9;
+
+            if (fallback.len == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "empty fallback file name");
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
 
         if (ngx_strncmp(value[i].data, "buffer=", 7) == 0) {
             s.len = value[i].len - 7;
@@ -1389,6 +1625,15 @@ ngx_stratum_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     ngx_memzero(sink, sizeof(ngx_stratum_audit_sink_t));
 
+    if ((maxlen.len || fallback.len)
+        && ngx_strncmp(value[1].data, "redis:", 6) != 0)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"maxlen\" and \"fallback\" are for "
+                           "\"redis:\" sinks only");
+        return NGX_CONF_ERROR;
+    }
+
     if (ngx_strncmp(value[1].data, "syslog:", 7) == 0) {
         if (size || chain) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -1411,26 +1656,62 @@ ngx_stratum_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_OK;
     }
 
-    if (value[1].len == 0) {
+    if (ngx_strncmp(value[1].data, "redis:", 6) == 0) {
+        if (size || chain) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"buffer\", \"flush\" and \"chain\" are "
+                               "for files only");
+            return NGX_CONF_ERROR;
+        }
+
+        sink->redis = ngx_stratum_audit_redis_sink(cf, &value[1],
+                                                   maxlen, &fallback);
+        if (sink->redis == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    sink->file = ngx_stratum_audit_open_file(cf, &value[1], size, flush,
+                                             chain);
+    if (sink->file == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * a file sink, or the fallback of a Redis sink: one ngx_open_file_t for
+ * each path, whatever locations share it, which nginx reopens
+ */
+
+static ngx_open_file_t *
+ngx_stratum_audit_open_file(ngx_conf_t *cf, ngx_str_t *name, ssize_t size,
+    ngx_msec_t flush, ngx_uint_t chain)
+{
+    ngx_open_file_t          *file;
+    ngx_stratum_audit_buf_t  *buf;
+
+    if (name->len == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "empty file name");
-        return NGX_CONF_ERROR;
+        return NULL;
     }
 
-    file = ngx_conf_open_file(cf->cycle, &value[1]);
+    file = ngx_conf_open_file(cf->cycle, name);
     if (file == NULL) {
-        return NGX_CONF_ERROR;
+        return NULL;
     }
-
-    sink->file = file;
 
     if (file->data) {
         buf = file->data;
 
         if (file->flush != ngx_stratum_audit_flush) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\" is written by another module",
-                               &value[1]);
-            return NGX_CONF_ERROR;
+                               "\"%V\" is written by another module", name);
+            return NULL;
         }
 
         if ((size_t) size != (size_t) (buf->last - buf->start)
@@ -1439,22 +1720,22 @@ ngx_stratum_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"%V\" is already used with other "
-                               "parameters", &value[1]);
-            return NGX_CONF_ERROR;
+                               "parameters", name);
+            return NULL;
         }
 
-        return NGX_CONF_OK;
+        return file;
     }
 
     buf = ngx_pcalloc(cf->pool, sizeof(ngx_stratum_audit_buf_t));
     if (buf == NULL) {
-        return NGX_CONF_ERROR;
+        return NULL;
     }
 
     if (size) {
         buf->start = ngx_pnalloc(cf->pool, size);
         if (buf->start == NULL) {
-            return NGX_CONF_ERROR;
+            return NULL;
         }
 
         buf->pos = buf->start;
@@ -1464,7 +1745,7 @@ ngx_stratum_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (flush) {
         buf->event = ngx_pcalloc(cf->pool, sizeof(ngx_event_t));
         if (buf->event == NULL) {
-            return NGX_CONF_ERROR;
+            return NULL;
         }
 
         buf->event->data = file;
@@ -1483,7 +1764,96 @@ ngx_stratum_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     file->flush = ngx_stratum_audit_flush;
     file->data = buf;
 
-    return NGX_CONF_OK;
+    return file;
+}
+
+
+/* "redis:STREAM": the Redis client is the rate-limit module's */
+
+static ngx_stratum_audit_redis_t *
+ngx_stratum_audit_redis_sink(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_str_t maxlen, ngx_str_t *fallback)
+{
+    ngx_stratum_audit_redis_t      *rs, **rsp;
+    ngx_stratum_audit_main_conf_t  *samcf;
+
+    samcf = ngx_http_conf_get_module_main_conf(cf, ngx_stratum_audit_module);
+
+    if (samcf->redis == NULL) {
+        samcf->redis = ngx_stratum_redis_api(cf);
+
+        if (samcf->redis == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\" needs the Redis client of "
+                               NGX_STRATUM_REDIS_MODULE_NAME ", which is "
+                               "not loaded", name);
+            return NULL;
+        }
+    }
+
+    rs = ngx_pcalloc(cf->pool, sizeof(ngx_stratum_audit_redis_t));
+    if (rs == NULL) {
+        return NULL;
+    }
+
+    rs->stream.len = name->len - 6;
+    rs->stream.data = name->data + 6;
+
+    if (rs->stream.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "no stream name in \"%V\"", name);
+        return NULL;
+    }
+
+    if (maxlen.len) {
+        if (ngx_atoi(maxlen.data, maxlen.len) <= 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid maxlen \"%V\", it must be a "
+                               "number of entries above 0", &maxlen);
+            return NULL;
+        }
+
+        rs->maxlen = maxlen;
+
+    } else {
+        ngx_str_set(&rs->maxlen, NGX_STRATUM_AUDIT_REDIS_MAXLEN);
+    }
+
+    /* where events go that Redis does not take: never nowhere */
+
+    if (fallback->len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" needs \"fallback=FILE\", where events "
+                           "go while Redis does not take them", name);
+        return NULL;
+    }
+
+    rs->fallback = ngx_stratum_audit_open_file(cf, fallback, 0, 0, 0);
+    if (rs->fallback == NULL) {
+        return NULL;
+    }
+
+    rs->file = cf->conf_file->file.name.data;
+    rs->line = cf->conf_file->line;
+
+    /* whether a Redis server is set is known once the settings merge */
+
+    if (samcf->redis_sinks == NULL) {
+        samcf->redis_sinks = ngx_array_create(cf->pool, 1,
+                                        sizeof(ngx_stratum_audit_redis_t *));
+        if (samcf->redis_sinks == NULL) {
+            return NULL;
+        }
+    }
+
+    rsp = ngx_array_push(samcf->redis_sinks);
+    if (rsp == NULL) {
+        return NULL;
+    }
+
+    *rsp = rs;
+
+    return rs;
 }
 
 
@@ -1731,15 +2101,49 @@ ngx_stratum_audit_find_variable(ngx_conf_t *cf, char *name)
 
 
 static ngx_int_t
+ngx_stratum_audit_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_stratum_audit_variables; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
 ngx_stratum_audit_init(ngx_conf_t *cf)
 {
+    ngx_uint_t                      i;
     ngx_http_handler_pt            *h;
     ngx_http_core_main_conf_t      *cmcf;
+    ngx_stratum_audit_redis_t     **rs;
     ngx_stratum_audit_main_conf_t  *samcf;
 
     samcf = ngx_http_conf_get_module_main_conf(cf, ngx_stratum_audit_module);
 
     samcf->auth = ngx_stratum_auth_api(cf);
+
+    if (samcf->redis_sinks && samcf->redis->conf->addr == NULL) {
+        rs = samcf->redis_sinks->elts;
+
+        for (i = 0; i < samcf->redis_sinks->nelts; i++) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "the Redis stream sink \"%V\" in %s:%ui needs "
+                          "\"stratum_redis_server\"",
+                          &rs[i]->stream, rs[i]->file, rs[i]->line);
+        }
+
+        return NGX_ERROR;
+    }
 
     samcf->request_id_index = ngx_stratum_audit_find_variable(cf,
                                                               "request_id");
@@ -1775,4 +2179,44 @@ ngx_stratum_audit_init(ngx_conf_t *cf)
     *h = ngx_stratum_audit_log_handler;
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_stratum_audit_init_process(ngx_cycle_t *cycle)
+{
+    ngx_queue_init(&ngx_stratum_audit_pending);
+    ngx_stratum_audit_npending = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * the events Redis has not answered for yet go to the fallback: Redis may
+ * have taken some of them, an event is never lost instead
+ */
+
+static void
+ngx_stratum_audit_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_queue_t                  *q;
+    ngx_stratum_audit_pending_t  *p;
+
+    if (ngx_stratum_audit_pending.next == NULL) {
+        return;
+    }
+
+    while (!ngx_queue_empty(&ngx_stratum_audit_pending)) {
+        q = ngx_queue_head(&ngx_stratum_audit_pending);
+        ngx_queue_remove(q);
+
+        p = ngx_queue_data(q, ngx_stratum_audit_pending_t, queue);
+
+        ngx_stratum_audit_spool(p->sink, cycle->log, p->line, p->len,
+                                "the worker exits");
+        ngx_free(p);
+    }
+
+    ngx_stratum_audit_npending = 0;
 }

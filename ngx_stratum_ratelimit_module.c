@@ -76,6 +76,9 @@ typedef struct {
 
 
 typedef struct {
+    /* first: the other modules find the shared client's table here */
+    ngx_stratum_redis_api_t         redis_api;
+
     ngx_array_t                     zones;   /* of ngx_stratum_..._zone_t * */
     ngx_str_t                       prefix;
     ngx_stratum_redis_conf_t        redis;
@@ -187,6 +190,10 @@ static char *ngx_stratum_ratelimit(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_int_t ngx_stratum_ratelimit_init(ngx_conf_t *cf);
 static ngx_int_t ngx_stratum_ratelimit_init_process(ngx_cycle_t *cycle);
 static void ngx_stratum_ratelimit_exit_process(ngx_cycle_t *cycle);
+static ngx_int_t ngx_stratum_ratelimit_redis_query(ngx_uint_t argc,
+    const char **argv, const size_t *argvlen,
+    ngx_stratum_redis_handler_pt handler, void *data,
+    ngx_stratum_redis_query_t **query);
 
 
 static ngx_conf_enum_t  ngx_stratum_ratelimit_log_levels[] = {
@@ -1698,6 +1705,10 @@ ngx_stratum_ratelimit_create_main_conf(ngx_conf_t *cf)
 
     ngx_stratum_redis_conf_init(&lrmcf->redis);
 
+    lrmcf->redis_api.version = NGX_STRATUM_REDIS_API_VERSION;
+    lrmcf->redis_api.conf = &lrmcf->redis;
+    lrmcf->redis_api.query = ngx_stratum_ratelimit_redis_query;
+
     return lrmcf;
 }
 
@@ -2252,4 +2263,20 @@ ngx_stratum_ratelimit_exit_process(ngx_cycle_t *cycle)
         ngx_stratum_redis_destroy(ngx_stratum_ratelimit_redis);
         ngx_stratum_ratelimit_redis = NULL;
     }
+}
+
+
+/* the worker's client, lent to the other modules (ngx_stratum_redis_api) */
+
+static ngx_int_t
+ngx_stratum_ratelimit_redis_query(ngx_uint_t argc, const char **argv,
+    const size_t *argvlen, ngx_stratum_redis_handler_pt handler, void *data,
+    ngx_stratum_redis_query_t **query)
+{
+    if (ngx_stratum_ratelimit_redis == NULL) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_stratum_redis_query(ngx_stratum_ratelimit_redis, argc, argv,
+                                   argvlen, handler, data, query);
 }

@@ -14,6 +14,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include "ngx_stratum.h"
+
 
 /*
  * A small Redis client inside nginx's event loop, shared by the modules
@@ -26,7 +28,9 @@
  *
  * The configuration part (ngx_stratum_redis_conf_t) lives in the main
  * configuration of the module that owns the "stratum_redis_..."
- * directives; the client itself is made in init_process.
+ * directives, the rate-limit module; the client itself is made in
+ * init_process.  The other modules use that worker's client through the
+ * table below (ngx_stratum_redis_api()), never a copy of their own.
  */
 
 
@@ -84,6 +88,51 @@ void ngx_stratum_redis_cancel(ngx_stratum_redis_query_t *q);
 
 /* whether the breaker lets queries through in this worker */
 ngx_flag_t ngx_stratum_redis_is_up(ngx_stratum_redis_t *rd);
+
+
+
+#define NGX_STRATUM_REDIS_MODULE_NAME  "ngx_stratum_ratelimit_module"
+#define NGX_STRATUM_REDIS_API_VERSION  1
+
+
+typedef struct {
+    ngx_uint_t                  version;
+
+    /* the settings, merged: conf->addr is NULL when no server is set */
+    ngx_stratum_redis_conf_t   *conf;
+
+    /*
+     * ngx_stratum_redis_query() on this worker's client; NGX_DECLINED
+     * also when the worker has none.  Queries still in flight when the
+     * worker exits are dropped without their handlers being called.
+     */
+    ngx_int_t                 (*query)(ngx_uint_t argc, const char **argv,
+                                       const size_t *argvlen,
+                                       ngx_stratum_redis_handler_pt handler,
+                                       void *data,
+                                       ngx_stratum_redis_query_t **query);
+} ngx_stratum_redis_api_t;
+
+
+/*
+ * the shared client's table, or NULL when the module that keeps it is not
+ * loaded; call it at configuration time only, and read conf->addr from
+ * postconfiguration on, once the settings are merged
+ */
+
+static ngx_inline ngx_stratum_redis_api_t *
+ngx_stratum_redis_api(ngx_conf_t *cf)
+{
+    ngx_stratum_redis_api_t  *api;
+
+    api = ngx_stratum_module_main_conf(cf, NGX_STRATUM_REDIS_MODULE_NAME);
+
+    if (api == NULL || api->version != NGX_STRATUM_REDIS_API_VERSION) {
+        return NULL;
+    }
+
+    return api;
+}
 
 
 #endif /* _NGX_STRATUM_REDIS_H_INCLUDED_ */

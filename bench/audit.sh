@@ -17,6 +17,8 @@
 # test.
 #
 #   bench/audit.sh [ROUNDS] [SECONDS]        defaults: 5 rounds of 5 s
+#
+# Environment: NGINX_BINARY, BUILD (the modules), BENCH_PORT (19300).
 
 set -euo pipefail
 
@@ -25,7 +27,7 @@ rounds=${1:-5}
 seconds=${2:-5}
 nginx=${NGINX_BINARY:-/usr/sbin/nginx}
 build=${BUILD:-$top/build}
-base=${BENCH_PORT:-19200}
+base=${BENCH_PORT:-19300}
 
 [ -e "$build/ngx_stratum_audit_module.so" ] \
     || { echo "bench: $build/ngx_stratum_audit_module.so is missing" >&2;

@@ -39,6 +39,10 @@ our %T = (
     nbf_60_late    => fresh(claims => user(), nbf => 60),
     nbf_past       => mint(claims => user(), nbf => -60),
     iat_60         => fresh(claims => user(), iat => 60),
+    exp_at_30      => fresh(claims => user(), exp => -30),
+    nbf_at_30      => fresh(claims => user(), nbf => 30),
+    iat_at_30      => fresh(claims => user(), iat => 30),
+    iat_60_late    => fresh(claims => user(), iat => 60),
     exp_real       => mint(claims => qq({"sub":"user-1","exp":$in_an_hour.5}),
                            exp => undef),
     exp_huge       => mint(claims => '{"sub":"user-1","exp":1e300}',
@@ -1183,3 +1187,99 @@ sub=user-1
 Content-Type: text/plain
 --- no_error_log eval
 ["[error]", "stratum auth:", $::T{life_7d}]
+
+
+
+=== TEST 47: expired exactly the leeway ago (30 s, 30 s leeway): the boundary refuses
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_auth_leeway 30s;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- request
+GET /api
+--- more_headers eval
+"Authorization: Bearer $::T{exp_at_30}"
+--- error_code: 401
+--- response_body
+{"detail":"token expired"}
+--- response_headers
+WWW-Authenticate: Bearer error="invalid_token", error_description="token expired"
+Content-Type: application/json
+--- error_log
+stratum auth: token refused: token expired
+--- no_error_log eval
+["[error]", $::T{exp_at_30}]
+
+
+
+=== TEST 48: not valid for exactly the leeway (30 s, 30 s leeway): the boundary admits
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_auth_leeway 30s;
+        proxy_set_header X-Echo "sub=$stratum_auth_sub";
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/echo;
+    }
+--- request
+GET /api
+--- more_headers eval
+"Authorization: Bearer $::T{nbf_at_30}"
+--- response_body
+sub=user-1
+--- response_headers
+!WWW-Authenticate
+Content-Type: text/plain
+--- no_error_log eval
+["[error]", "stratum auth:", $::T{nbf_at_30}]
+
+
+
+=== TEST 49: issued exactly the leeway ahead (30 s, 30 s leeway): the boundary admits
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_auth_leeway 30s;
+        proxy_set_header X-Echo "sub=$stratum_auth_sub";
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/echo;
+    }
+--- request
+GET /api
+--- more_headers eval
+"Authorization: Bearer $::T{iat_at_30}"
+--- response_body
+sub=user-1
+--- response_headers
+!WWW-Authenticate
+Content-Type: text/plain
+--- no_error_log eval
+["[error]", "stratum auth:", $::T{iat_at_30}]
+
+
+
+=== TEST 50: issued 60 s ahead, beyond a 30 s leeway
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_auth_leeway 30s;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- request
+GET /api
+--- more_headers eval
+"Authorization: Bearer $::T{iat_60_late}"
+--- error_code: 401
+--- response_body
+{"detail":"token not yet valid"}
+--- response_headers
+WWW-Authenticate: Bearer error="invalid_token", error_description="token not yet valid"
+Content-Type: application/json
+--- error_log
+stratum auth: token refused: token not yet valid
+--- no_error_log eval
+["[error]", $::T{iat_60_late}]

@@ -262,7 +262,25 @@ GET /api/
 
 
 
-=== TEST 11: patterns outside the grammar in a token grant nothing
+=== TEST 11: "*" in the middle stands for exactly one segment
+--- http_config eval: $::HttpConfig
+--- config eval: $::ByArg
+--- request eval
+::asks(qw(billing:invoices:export billing:export billing:a:b:export
+          billing:invoices:read Billing:invoices:export))
+--- more_headers eval
+[(::bearer(permissions => ['billing:*:export'])) x 5]
+--- error_code eval: [200, 403, 403, 403, 403]
+--- response_body eval
+["upstream /api/?p=billing:invoices:export\n", ::denied("billing:export"),
+ ::denied("billing:a:b:export"), ::denied("billing:invoices:read"),
+ ::denied("Billing:invoices:export")]
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: patterns outside the grammar in a token grant nothing
 --- http_config eval: $::HttpConfig
 --- config eval: $::ByArg
 --- request eval: ::asks(('campaigns:read') x 6)
@@ -280,7 +298,7 @@ GET /api/
 
 
 
-=== TEST 12: the union of the claim and of every role
+=== TEST 13: the union of the claim and of every role
 --- http_config eval: $::HttpConfig
 --- config eval: $::ByArg
 --- request eval
@@ -294,7 +312,7 @@ GET /api/
 
 
 
-=== TEST 13: an unknown role grants nothing, and is logged
+=== TEST 14: an unknown role grants nothing, and is logged
 --- http_config eval: $::HttpConfig
 --- config eval: $::ByArg
 --- request
@@ -311,7 +329,7 @@ qr/\[warn\] .*stratum rbac: unknown role "ghost"/
 
 
 
-=== TEST 14: the same nginx: the unknown role is not logged again
+=== TEST 15: the same nginx: the unknown role is not logged again
 --- request
 GET /api/?p=campaigns:read
 --- more_headers eval: ::bearer(roles => ['ghost', 'analyst'])
@@ -325,7 +343,7 @@ unknown role "ghost"
 
 
 
-=== TEST 15: roles of the wrong JSON type: the auth module refuses the token
+=== TEST 16: roles of the wrong JSON type: the auth module refuses the token
 --- http_config eval: $::HttpConfig
 --- config eval: $::ByArg
 --- request eval: ::asks(('campaigns:read') x 5)
@@ -341,7 +359,7 @@ unknown role "ghost"
 
 
 
-=== TEST 16: the permission from the method, through a map
+=== TEST 17: the permission from the method, through a map
 --- http_config eval
 $::HttpConfig . <<'_EOC_';
     map $request_method $rbac_perm {
@@ -373,7 +391,7 @@ _EOC_
 
 
 
-=== TEST 17: the permission from the method, through limit_except
+=== TEST 18: the permission from the method, through limit_except
 --- http_config eval: $::HttpConfig
 --- config
     stratum_auth  on;
@@ -398,7 +416,7 @@ _EOC_
 
 
 
-=== TEST 18: several on one line are all required
+=== TEST 19: several on one line are all required
 --- http_config eval: $::HttpConfig
 --- config
     stratum_auth  on;
@@ -420,7 +438,7 @@ _EOC_
 
 
 
-=== TEST 19: any one of a list
+=== TEST 20: any one of a list
 --- http_config eval: $::HttpConfig
 --- config
     stratum_auth  on;
@@ -443,7 +461,7 @@ _EOC_
 
 
 
-=== TEST 20: lines add up; the variables
+=== TEST 21: lines add up; the variables
 --- http_config eval: $::HttpConfig
 --- config
     stratum_auth  on;
@@ -473,7 +491,7 @@ _EOC_
 
 
 
-=== TEST 21: the variables where nothing was decided
+=== TEST 22: the variables where nothing was decided
 --- http_config eval: $::HttpConfig
 --- config
     location /open/ {
@@ -493,7 +511,7 @@ upstream /open/x
 
 
 
-=== TEST 22: dry run: decided, logged, exposed, let through
+=== TEST 23: dry run: decided, logged, exposed, let through
 --- http_config eval: $::HttpConfig
 --- config
     stratum_auth  on;
@@ -519,7 +537,7 @@ qr/\[info\] .*stratum rbac: dry run: permission denied, missing "users:delete"/
 
 
 
-=== TEST 23: dry run: what is granted is "allowed"
+=== TEST 24: dry run: what is granted is "allowed"
 --- http_config eval: $::HttpConfig
 --- config
     stratum_auth  on;
@@ -546,7 +564,7 @@ permission denied
 
 
 
-=== TEST 24: dry run does not lift authentication
+=== TEST 25: dry run does not lift authentication
 --- http_config eval: $::HttpConfig
 --- config
     stratum_auth  on;
@@ -566,7 +584,7 @@ GET /api/x
 
 
 
-=== TEST 25: inherited from the server; a location's own replaces it
+=== TEST 26: inherited from the server; a location's own replaces it
 --- http_config eval: $::HttpConfig
 --- config
     stratum_auth          on;
@@ -595,7 +613,7 @@ GET /api/x
 
 
 
-=== TEST 26: "off" where authentication is off too
+=== TEST 27: "off" where authentication is off too
 --- http_config eval: $::HttpConfig
 --- config
     stratum_auth          on;
@@ -615,7 +633,7 @@ upstream /health/
 
 
 
-=== TEST 27: an inline role next to the file
+=== TEST 28: an inline role next to the file
 --- http_config eval
 $::HttpConfig . <<'_EOC_';
     stratum_rbac_role  auditor  *:read  audit:*;
@@ -629,7 +647,7 @@ _EOC_
 
 
 
-=== TEST 28: "stratum_auth optional" without a token: a permission needs one
+=== TEST 29: "stratum_auth optional" without a token: a permission needs one
 --- http_config eval: $::HttpConfig
 --- config
     stratum_auth  optional;
@@ -647,7 +665,7 @@ _EOC_
 
 
 
-=== TEST 29: an error_page for 403 replaces the body; the decision stays
+=== TEST 30: an error_page for 403 replaces the body; the decision stays
 --- http_config eval: $::HttpConfig
 --- config
     stratum_auth  on;
@@ -676,7 +694,7 @@ custom
 
 
 
-=== TEST 30: a denial is final under "satisfy any" too
+=== TEST 31: a denial is final under "satisfy any" too
 --- http_config eval: $::HttpConfig
 --- config
     stratum_auth  on;
@@ -699,7 +717,7 @@ custom
 
 
 
-=== TEST 31: the check follows nginx's normalized URI and location match
+=== TEST 32: the check follows nginx's normalized URI and location match
 --- http_config eval: $::HttpConfig
 --- config
     stratum_auth  on;
@@ -720,7 +738,7 @@ custom
 
 
 
-=== TEST 32: HEAD: the 403 without a body
+=== TEST 33: HEAD: the 403 without a body
 --- http_config eval: $::HttpConfig
 --- config eval: $::ByArg
 --- request
@@ -733,7 +751,7 @@ HEAD /api/?p=users:delete
 
 
 
-=== TEST 33: a request body is discarded before the 403
+=== TEST 34: a request body is discarded before the 403
 --- http_config eval: $::HttpConfig
 --- config eval: $::ByArg
 --- request eval

@@ -31,7 +31,11 @@ package StratumRedis;
 #   /ctl/redis/stop               stops it, waits until it is gone
 #   /ctl/redis/start              the same redis-server again, same port
 #   /ctl/cmd?a=ARG&a=ARG...       a Redis command; the reply as text
-#                                 (db=N: on that database)
+#                                 (db=N: on that database; until=TEXT
+#                                 or until_re=REGEX: repeated, up to
+#                                 2 s, until the reply is TEXT or
+#                                 matches, for what nginx sends after
+#                                 answering)
 #   /ctl/sleep?ms=N               answers after N ms
 #   /ctl/log?s=TEXT               how many error.log lines hold TEXT
 #                                 (re=REGEX: match it)
@@ -430,8 +434,25 @@ sub _ctl_action {
     }
 
     if ($path eq '/ctl/cmd') {
-        return text(command_db($p->{db} ? $p->{db}[0] : undef,
-                               @{ $p->{a} })) . "\n";
+        my $db = $p->{db} ? $p->{db}[0] : undef;
+        my $reply = text(command_db($db, @{ $p->{a} }));
+
+        # until=TEXT (until_re=REGEX): again, for up to 2 s (within the
+        # client's timeout), until the reply is TEXT (matches REGEX)
+        my $done = $p->{until} ? sub { $_[0] eq $p->{until}[0] }
+                 : $p->{until_re} ? sub { $_[0] =~ $p->{until_re}[0] }
+                 : undef;
+
+        if ($done) {
+            my $end = time + 2;
+
+            while (!$done->($reply) && time < $end) {
+                sleep 0.02;
+                $reply = text(command_db($db, @{ $p->{a} }));
+            }
+        }
+
+        return "$reply\n";
     }
 
     if ($path eq '/ctl/sleep') {
