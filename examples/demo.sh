@@ -352,6 +352,26 @@ if grep -q 'eyJ' "$prefix/logs/audit.log"; then
     failures=$((failures + 1))
 fi
 
+# the same events in the Redis stream, added after each response was sent
+file_events=$(wc -l < "$prefix/logs/audit.log")
+stream_events=0
+for _ in $(seq 50); do
+    stream_events=$(redis-cli -p "$redis_port" XLEN stratum:audit)
+    [ "$stream_events" -ge "$file_events" ] && break
+    sleep 0.1
+done
+
+echo
+echo "== the Redis stream stratum:audit: $stream_events events" \
+     "(redis-cli XREVRANGE stratum:audit + - COUNT 1)"
+redis-cli -p "$redis_port" --raw XREVRANGE stratum:audit + - COUNT 1 \
+    | sed 's/^/   /'
+
+if [ "$stream_events" -ne "$file_events" ]; then
+    echo "   FAILED: $file_events events in the file, $stream_events in Redis"
+    failures=$((failures + 1))
+fi
+
 echo
 echo "== refusals in the error log"
 grep -o 'stratum \(auth\|rbac\): .*' "$prefix/logs/error.log" | sed 's/^/   /' || true

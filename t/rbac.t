@@ -343,17 +343,19 @@ unknown role "ghost"
 
 
 
-=== TEST 16: roles of the wrong JSON type: the auth module refuses the token
+=== TEST 16: roles or permissions of the wrong JSON type (numbers inside too): the auth module refuses the token
 --- http_config eval: $::HttpConfig
 --- config eval: $::ByArg
---- request eval: ::asks(('campaigns:read') x 5)
+--- request eval: ::asks(('campaigns:read') x 7)
 --- more_headers eval
 [::bearer(roles => 'admin'), ::bearer(roles => [1]),
  ::bearer(roles => ['admin', ['owner']]),
  ::bearer(permissions => 'campaigns:read'),
- ::bearer(permissions => [JSON::PP::true])]
---- error_code eval: [(401) x 5]
---- response_body eval: [("{\"detail\":\"invalid claims\"}\n") x 5]
+ ::bearer(permissions => [JSON::PP::true]),
+ ::bearer(permissions => ['campaigns:read', 7]),
+ ::bearer(roles => ['analyst'], permissions => [1.5])]
+--- error_code eval: [(401) x 7]
+--- response_body eval: [("{\"detail\":\"invalid claims\"}\n") x 7]
 --- no_error_log
 [error]
 
