@@ -138,6 +138,27 @@ ngx_stratum_module_main_conf(ngx_conf_t *cf, const char *name)
 }
 
 
+/* registers a module's variables: a table ending in ngx_http_null_variable */
+
+static ngx_inline ngx_int_t
+ngx_stratum_add_variables(ngx_conf_t *cf, ngx_http_variable_t *vars)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
 /* the auth module's table, or NULL when the auth module is not loaded */
 
 static ngx_inline ngx_stratum_auth_api_t *

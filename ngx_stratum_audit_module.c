@@ -2103,19 +2103,7 @@ ngx_stratum_audit_find_variable(ngx_conf_t *cf, char *name)
 static ngx_int_t
 ngx_stratum_audit_add_variables(ngx_conf_t *cf)
 {
-    ngx_http_variable_t  *var, *v;
-
-    for (v = ngx_stratum_audit_variables; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
+    return ngx_stratum_add_variables(cf, ngx_stratum_audit_variables);
 }
 
 
@@ -2209,6 +2197,9 @@ ngx_stratum_audit_exit_process(ngx_cycle_t *cycle)
 
     while (!ngx_queue_empty(&ngx_stratum_audit_pending)) {
         q = ngx_queue_head(&ngx_stratum_audit_pending);
+
+        /* the analyzer loses track of an entry removed before it is freed */
+        /* NOLINTNEXTLINE(clang-analyzer-unix.Malloc) */
         ngx_queue_remove(q);
 
         p = ngx_queue_data(q, ngx_stratum_audit_pending_t, queue);

@@ -2173,19 +2173,7 @@ ngx_stratum_auth_set_variable(ngx_http_request_t *r,
 static ngx_int_t
 ngx_stratum_auth_add_variables(ngx_conf_t *cf)
 {
-    ngx_http_variable_t  *var, *v;
-
-    for (v = ngx_stratum_auth_vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
+    return ngx_stratum_add_variables(cf, ngx_stratum_auth_vars);
 }
 
 

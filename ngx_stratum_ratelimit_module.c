@@ -1663,19 +1663,7 @@ ngx_stratum_ratelimit_set_variable(ngx_http_variable_value_t *v,
 static ngx_int_t
 ngx_stratum_ratelimit_add_variables(ngx_conf_t *cf)
 {
-    ngx_http_variable_t  *var, *v;
-
-    for (v = ngx_stratum_ratelimit_vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
+    return ngx_stratum_add_variables(cf, ngx_stratum_ratelimit_vars);
 }
 
 
