@@ -397,6 +397,7 @@ ngx_stratum_audit_log_handler(ngx_http_request_t *r)
     /* syslog and Redis get one line, without a file's chain fields */
 
     line = NULL;
+    len = 0;
 
     for (i = 0; i < salcf->sinks->nelts; i++) {
         if (sink[i].file) {
@@ -1329,6 +1330,7 @@ ngx_stratum_audit_redis_handler(void *data, redisReply *reply)
 {
     ngx_stratum_audit_pending_t *p = data;
 
+    u_char                      why[128];
     ngx_stratum_audit_redis_t  *rs;
 
     ngx_queue_remove(&p->queue);
@@ -1336,11 +1338,21 @@ ngx_stratum_audit_redis_handler(void *data, redisReply *reply)
 
     rs = p->sink;
 
-    if (reply == NULL || reply->type != REDIS_REPLY_STRING) {
+    if (reply == NULL) {
         ngx_stratum_audit_spool(rs, ngx_cycle->log, p->line, p->len,
-                                reply == NULL ? "no answer"
-                                : reply->type == REDIS_REPLY_ERROR
-                                ? "an error reply" : "an unexpected reply");
+                                "Redis unreachable or too slow, see the "
+                                "\"stratum redis\" line");
+
+    } else if (reply->type == REDIS_REPLY_ERROR) {
+        ngx_cpystrn(why, (u_char *) reply->str,
+                    ngx_min((size_t) reply->len + 1, sizeof(why)));
+
+        ngx_stratum_audit_spool(rs, ngx_cycle->log, p->line, p->len,
+                                (char *) why);
+
+    } else if (reply->type != REDIS_REPLY_STRING) {
+        ngx_stratum_audit_spool(rs, ngx_cycle->log, p->line, p->len,
+                                "an unexpected reply");
 
     } else if (rs->down) {
         ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
@@ -1546,12 +1558,32 @@ ngx_stratum_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     for (i = 2; i < cf->args->nelts; i++) {
 
         if (ngx_strncmp(value[i].data, "maxlen=", 7) == 0) {
+            if (maxlen.len) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "duplicate \"maxlen\"");
+                return NGX_CONF_ERROR;
+            }
+
             maxlen.len = value[i].len - 7;
             maxlen.data = value[i].data + 7;
+
+            if (maxlen.len == 0 || ngx_atoi(maxlen.data, maxlen.len) <= 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid maxlen \"%V\", it must be a "
+                                   "number of entries above 0", &maxlen);
+                return NGX_CONF_ERROR;
+            }
+
             continue;
         }
 
         if (ngx_strncmp(value[i].data, "fallback=", 9) == 0) {
+            if (fallback.len) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "duplicate \"fallback\"");
+                return NGX_CONF_ERROR;
+            }
+
             fallback.len = value[i].len - 9;
             fallback.data = value[i].data + 9;
 
@@ -1805,14 +1837,9 @@ ngx_stratum_audit_redis_sink(ngx_conf_t *cf, ngx_str_t *name,
         return NULL;
     }
 
-    if (maxlen.len) {
-        if (ngx_atoi(maxlen.data, maxlen.len) <= 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid maxlen \"%V\", it must be a "
-                               "number of entries above 0", &maxlen);
-            return NULL;
-        }
+    /* a maxlen given is checked where it is read */
 
+    if (maxlen.len) {
         rs->maxlen = maxlen;
 
     } else {

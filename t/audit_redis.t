@@ -170,7 +170,7 @@ $::Config . '
  "GET " . main::cmd('SET', 'stratum:audit', 'not-a-stream'),
  "GET /api/a",
  "GET /spool",
- "GET /ctl/log?s=(an+error+reply)",
+ "GET /ctl/log?s=(WRONGTYPE+Operation+against+a+key",
  "GET " . main::cmd('DEL', 'stratum:audit'),
  "GET /api/b",
  main::xlen_is(1),
@@ -254,7 +254,37 @@ qr/invalid maxlen "0", it must be a number of entries above 0 in .*nginx\.conf:\
 
 
 
-=== TEST 9: no stream name
+=== TEST 9: an empty maxlen
+--- http_config
+    stratum_redis_server  127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    stratum_audit_log     redis:stratum:audit maxlen=
+                          fallback=logs/spool.log;
+--- config
+    location = /x {
+        empty_gif;
+    }
+--- must_die
+--- error_log eval
+qr/invalid maxlen "", it must be a number of entries above 0 in .*nginx\.conf:\d+/
+
+
+
+=== TEST 10: fallback given twice
+--- http_config
+    stratum_redis_server  127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    stratum_audit_log     redis:stratum:audit fallback=logs/a.log
+                          fallback=logs/b.log;
+--- config
+    location = /x {
+        empty_gif;
+    }
+--- must_die
+--- error_log eval
+qr/duplicate "fallback" in .*nginx\.conf:\d+/
+
+
+
+=== TEST 11: no stream name
 --- http_config
     stratum_redis_server  127.0.0.1:$TEST_NGINX_REDIS_PORT;
     stratum_audit_log     redis: fallback=logs/spool.log;
@@ -268,7 +298,7 @@ qr/no stream name in "redis:" in .*nginx\.conf:\d+/
 
 
 
-=== TEST 10: maxlen and fallback are for Redis sinks only
+=== TEST 12: maxlen and fallback are for Redis sinks only
 --- http_config
     stratum_audit_log     logs/audit.log maxlen=10;
 --- config
