@@ -69,6 +69,7 @@ typedef struct {
 
     unsigned                    down:1;
     ngx_uint_t                  spooled;    /* since it went down */
+    time_t                      warn_time;
 } ngx_stratum_audit_redis_t;
 
 
@@ -159,7 +160,8 @@ static void ngx_stratum_audit_write_redis(ngx_http_request_t *r,
     ngx_stratum_audit_redis_t *rs, u_char *line, size_t len);
 static void ngx_stratum_audit_redis_handler(void *data, redisReply *reply);
 static void ngx_stratum_audit_spool(ngx_stratum_audit_redis_t *rs,
-    ngx_log_t *log, u_char *line, size_t len, const char *why);
+    ngx_log_t *log, u_char *line, size_t len, const char *why,
+    ngx_uint_t down);
 static ngx_int_t ngx_stratum_audit_undelivered_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 
@@ -178,7 +180,7 @@ static char *ngx_stratum_audit_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
 static ngx_open_file_t *ngx_stratum_audit_open_file(ngx_conf_t *cf,
     ngx_str_t *name, ssize_t size, ngx_msec_t flush, ngx_uint_t chain);
 static ngx_stratum_audit_redis_t *ngx_stratum_audit_redis_sink(
-    ngx_conf_t *cf, ngx_str_t *name, ngx_str_t maxlen, ngx_str_t *fallback);
+    ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *maxlen, ngx_str_t *fallback);
 static ngx_int_t ngx_stratum_audit_find_variable(ngx_conf_t *cf,
     char *name);
 static ngx_int_t ngx_stratum_audit_add_variables(ngx_conf_t *cf);
@@ -411,6 +413,9 @@ ngx_stratum_audit_log_handler(ngx_http_request_t *r)
 
             line = ngx_stratum_audit_dump(r, obj, &len);
             if (line == NULL) {
+                ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                              "stratum audit: an event for syslog and "
+                              "Redis was lost: no memory");
                 break;
             }
         }
@@ -1181,6 +1186,7 @@ static void
 ngx_stratum_audit_write(ngx_open_file_t *file, ngx_log_t *log, u_char *data,
     size_t len)
 {
+    u_char                   *p;
     ssize_t                   n;
     ngx_err_t                 err;
     ngx_uint_t                lines;
@@ -1197,8 +1203,9 @@ ngx_stratum_audit_write(ngx_open_file_t *file, ngx_log_t *log, u_char *data,
     err = (n == -1) ? ngx_errno : 0;
 
     lines = 0;
-    while (len--) {
-        if (*data++ == '\n') {
+
+    for (p = data; p < data + len; p++) {
+        if (*p == '\n') {
             lines++;
         }
     }
@@ -1273,9 +1280,11 @@ ngx_stratum_audit_write_redis(ngx_http_request_t *r,
     ngx_stratum_audit_pending_t    *p;
     ngx_stratum_audit_main_conf_t  *samcf;
 
+    /* Redis is slower than the events: not an outage, the sink stays up */
+
     if (ngx_stratum_audit_npending >= NGX_STRATUM_AUDIT_REDIS_PENDING) {
         ngx_stratum_audit_spool(rs, r->connection->log, line, len,
-                                "too many events in flight");
+                                "too many events in flight", 0);
         return;
     }
 
@@ -1283,7 +1292,7 @@ ngx_stratum_audit_write_redis(ngx_http_request_t *r,
                   r->connection->log);
     if (p == NULL) {
         ngx_stratum_audit_spool(rs, r->connection->log, line, len,
-                                "no memory");
+                                "no memory", 0);
         return;
     }
 
@@ -1316,7 +1325,9 @@ ngx_stratum_audit_write_redis(ngx_http_request_t *r,
     if (rc != NGX_OK) {
         ngx_free(p);
         ngx_stratum_audit_spool(rs, r->connection->log, line, len,
-                                "Redis is down");
+                                rc == NGX_DECLINED ? "Redis is down"
+                                                   : "no memory",
+                                rc == NGX_DECLINED);
         return;
     }
 
@@ -1340,19 +1351,18 @@ ngx_stratum_audit_redis_handler(void *data, redisReply *reply)
 
     if (reply == NULL) {
         ngx_stratum_audit_spool(rs, ngx_cycle->log, p->line, p->len,
-                                "Redis unreachable or too slow, see the "
-                                "\"stratum redis\" line");
+                                "Redis unreachable or too slow", 1);
 
     } else if (reply->type == REDIS_REPLY_ERROR) {
         ngx_cpystrn(why, (u_char *) reply->str,
                     ngx_min((size_t) reply->len + 1, sizeof(why)));
 
         ngx_stratum_audit_spool(rs, ngx_cycle->log, p->line, p->len,
-                                (char *) why);
+                                (char *) why, 1);
 
     } else if (reply->type != REDIS_REPLY_STRING) {
         ngx_stratum_audit_spool(rs, ngx_cycle->log, p->line, p->len,
-                                "an unexpected reply");
+                                "an unexpected reply", 1);
 
     } else if (rs->down) {
         ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
@@ -1368,21 +1378,38 @@ ngx_stratum_audit_redis_handler(void *data, redisReply *reply)
 }
 
 
-/* an event that Redis did not take: into the fallback file, counted */
+/*
+ * an event that Redis did not take: into the fallback file, counted.
+ * "down": Redis failed, which is logged once until it takes events
+ * again; otherwise (a full queue, no memory, the worker exiting) at most
+ * one line a second
+ */
 
 static void
 ngx_stratum_audit_spool(ngx_stratum_audit_redis_t *rs, ngx_log_t *log,
-    u_char *line, size_t len, const char *why)
+    u_char *line, size_t len, const char *why, ngx_uint_t down)
 {
     ngx_stratum_audit_undelivered++;
-    rs->spooled++;
 
-    if (!rs->down) {
+    if (down || rs->down) {
+        rs->spooled++;
+    }
+
+    if (down && !rs->down) {
         ngx_log_error(NGX_LOG_ERR, log, 0,
                       "stratum audit: Redis stream \"%V\" did not take an "
                       "event (%s), events go to \"%s\" until it does",
                       &rs->stream, why, rs->fallback->name.data);
         rs->down = 1;
+
+    } else if (!down && ngx_time() != rs->warn_time) {
+        rs->warn_time = ngx_time();
+
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "stratum audit: an event for Redis stream \"%V\" "
+                      "went to \"%s\" (%s), %ui so far in this worker",
+                      &rs->stream, rs->fallback->name.data, why,
+                      ngx_stratum_audit_undelivered);
     }
 
     ngx_stratum_audit_write(rs->fallback, log, line, len);
@@ -1697,7 +1724,7 @@ ngx_stratum_audit_log(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         sink->redis = ngx_stratum_audit_redis_sink(cf, &value[1],
-                                                   maxlen, &fallback);
+                                                   &maxlen, &fallback);
         if (sink->redis == NULL) {
             return NGX_CONF_ERROR;
         }
@@ -1804,7 +1831,7 @@ ngx_stratum_audit_open_file(ngx_conf_t *cf, ngx_str_t *name, ssize_t size,
 
 static ngx_stratum_audit_redis_t *
 ngx_stratum_audit_redis_sink(ngx_conf_t *cf, ngx_str_t *name,
-    ngx_str_t maxlen, ngx_str_t *fallback)
+    ngx_str_t *maxlen, ngx_str_t *fallback)
 {
     ngx_stratum_audit_redis_t      *rs, **rsp;
     ngx_stratum_audit_main_conf_t  *samcf;
@@ -1839,8 +1866,8 @@ ngx_stratum_audit_redis_sink(ngx_conf_t *cf, ngx_str_t *name,
 
     /* a maxlen given is checked where it is read */
 
-    if (maxlen.len) {
-        rs->maxlen = maxlen;
+    if (maxlen->len) {
+        rs->maxlen = *maxlen;
 
     } else {
         ngx_str_set(&rs->maxlen, NGX_STRATUM_AUDIT_REDIS_MAXLEN);
@@ -2232,7 +2259,7 @@ ngx_stratum_audit_exit_process(ngx_cycle_t *cycle)
         p = ngx_queue_data(q, ngx_stratum_audit_pending_t, queue);
 
         ngx_stratum_audit_spool(p->sink, cycle->log, p->line, p->len,
-                                "the worker exits");
+                                "the worker exits", 0);
         ngx_free(p);
     }
 

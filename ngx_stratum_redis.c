@@ -104,6 +104,7 @@ ngx_stratum_redis_query(ngx_stratum_redis_t *rd, ngx_uint_t argc,
 {
     int                         len;
     ngx_int_t                   rv;
+    ngx_uint_t                  probe;
     ngx_queue_t                *qe;
     ngx_stratum_redis_conn_t   *rc, *best;
     ngx_stratum_redis_query_t  *q;
@@ -133,7 +134,9 @@ ngx_stratum_redis_query(ngx_stratum_redis_t *rd, ngx_uint_t argc,
     q->handler = handler;
     q->data = data;
 
-    if (rd->state == NGX_STRATUM_REDIS_DOWN) {
+    probe = (rd->state == NGX_STRATUM_REDIS_DOWN);
+
+    if (probe) {
         /* the one query that finds out whether Redis is back */
         rd->state = NGX_STRATUM_REDIS_PROBING;
 
@@ -170,21 +173,34 @@ ngx_stratum_redis_query(ngx_stratum_redis_t *rd, ngx_uint_t argc,
         rv = ngx_stratum_redis_connect(rd, &best);
 
         if (rv != NGX_OK) {
-            redisFreeCommand(q->cmd);
-            ngx_free(q);
-            return rv;
+            goto failed;
         }
     }
 
     if (ngx_stratum_redis_enqueue(best, q) != NGX_OK) {
-        redisFreeCommand(q->cmd);
-        ngx_free(q);
-        return NGX_ERROR;
+        rv = NGX_ERROR;
+        goto failed;
     }
 
     *query = q;
 
     return NGX_OK;
+
+failed:
+
+    redisFreeCommand(q->cmd);
+    ngx_free(q);
+
+    /*
+     * a probe that was never sent (no memory) must not leave the breaker
+     * waiting for its answer; a failed connect has already marked it down
+     */
+
+    if (probe && rd->state == NGX_STRATUM_REDIS_PROBING) {
+        rd->state = NGX_STRATUM_REDIS_DOWN;
+    }
+
+    return rv;
 }
 
 

@@ -90,7 +90,6 @@ void ngx_stratum_redis_cancel(ngx_stratum_redis_query_t *q);
 ngx_flag_t ngx_stratum_redis_is_up(ngx_stratum_redis_t *rd);
 
 
-
 #define NGX_STRATUM_REDIS_MODULE_NAME  "ngx_stratum_ratelimit_module"
 #define NGX_STRATUM_REDIS_API_VERSION  1
 

@@ -187,7 +187,34 @@ $::Config . '
 
 
 
-=== TEST 5: the stream is trimmed to about maxlen entries
+=== TEST 5: Redis too slow to answer: the event goes to the fallback
+--- http_config
+    stratum_auth_key_file        $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+    stratum_redis_server         127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    stratum_redis_read_timeout   200ms;
+    stratum_audit_log            redis:stratum:audit
+                                 fallback=logs/spool.log;
+--- config eval: $::Config
+--- request eval
+["GET " . main::cmd('FLUSHALL'),
+ "GET " . main::cmd('CLIENT', 'PAUSE', '1000', 'WRITE'),
+ "GET /api/a",
+ "GET /ctl/sleep?ms=400",
+ "GET /spool",
+ "GET /ctl/log?s=(Redis+unreachable+or+too+slow)",
+ "GET /undelivered"]
+--- error_code eval
+[200, 200, 401, 200, 200, 200, 200]
+--- response_body_like eval
+["OK", "OK", "token missing", "slept",
+ qr{\A\{[^\n]*"path":"/api/a"[^\n]*\}\n\z}, "^1\$", "^1\$"]
+--- no_error_log
+[alert]
+[crit]
+
+
+
+=== TEST 6: the stream is trimmed to about maxlen entries
 --- http_config
     stratum_auth_key_file       $TEST_NGINX_STRATUM_KEYS/rsa.pub;
     stratum_redis_server        127.0.0.1:$TEST_NGINX_REDIS_PORT;
@@ -212,7 +239,7 @@ $::Config . '
 
 
 
-=== TEST 6: a Redis sink needs a fallback file
+=== TEST 7: a Redis sink needs a fallback file
 --- http_config
     stratum_redis_server  127.0.0.1:$TEST_NGINX_REDIS_PORT;
     stratum_audit_log     redis:stratum:audit;
@@ -226,7 +253,7 @@ qr/"redis:stratum:audit" needs "fallback=FILE", where events go while Redis does
 
 
 
-=== TEST 7: a Redis sink needs stratum_redis_server
+=== TEST 8: a Redis sink needs stratum_redis_server
 --- http_config
     stratum_audit_log     redis:stratum:audit fallback=logs/spool.log;
 --- config
@@ -239,7 +266,7 @@ qr/the Redis stream sink "stratum:audit" in .*nginx\.conf:\d+ needs "stratum_red
 
 
 
-=== TEST 8: a maxlen that is not a number above 0
+=== TEST 9: a maxlen that is not a number above 0
 --- http_config
     stratum_redis_server  127.0.0.1:$TEST_NGINX_REDIS_PORT;
     stratum_audit_log     redis:stratum:audit maxlen=0
@@ -254,7 +281,7 @@ qr/invalid maxlen "0", it must be a number of entries above 0 in .*nginx\.conf:\
 
 
 
-=== TEST 9: an empty maxlen
+=== TEST 10: an empty maxlen
 --- http_config
     stratum_redis_server  127.0.0.1:$TEST_NGINX_REDIS_PORT;
     stratum_audit_log     redis:stratum:audit maxlen=
@@ -269,7 +296,7 @@ qr/invalid maxlen "", it must be a number of entries above 0 in .*nginx\.conf:\d
 
 
 
-=== TEST 10: fallback given twice
+=== TEST 11: fallback given twice
 --- http_config
     stratum_redis_server  127.0.0.1:$TEST_NGINX_REDIS_PORT;
     stratum_audit_log     redis:stratum:audit fallback=logs/a.log
@@ -284,7 +311,7 @@ qr/duplicate "fallback" in .*nginx\.conf:\d+/
 
 
 
-=== TEST 11: no stream name
+=== TEST 12: no stream name
 --- http_config
     stratum_redis_server  127.0.0.1:$TEST_NGINX_REDIS_PORT;
     stratum_audit_log     redis: fallback=logs/spool.log;
@@ -298,7 +325,7 @@ qr/no stream name in "redis:" in .*nginx\.conf:\d+/
 
 
 
-=== TEST 12: maxlen and fallback are for Redis sinks only
+=== TEST 13: maxlen and fallback are for Redis sinks only
 --- http_config
     stratum_audit_log     logs/audit.log maxlen=10;
 --- config
