@@ -558,3 +558,37 @@ value must be between 16 and 1048576
 --- error_log
 [emerg]
 value must be between 0 and 3600
+
+
+
+=== TEST 37: a JWKS key whose kid holds a blank (fuzz/regress/jwks/blank_in_kid_leak)
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_jwks_file $TEST_NGINX_SERVER_ROOT/html/blank.json;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- user_files
+>>> blank.json
+{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"a b","x":"iVoG__BqGyBV_hFIC2kmD6CfGsC3fwm1q0EjO3bpOnU"}]}
+--- must_die
+--- error_log
+[emerg]
+holds a blank, a control or a non-ASCII character
+
+
+
+=== TEST 38: two JWKS keys with one kid (fuzz/regress/jwks/duplicate_kid_leak)
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_jwks_file $TEST_NGINX_SERVER_ROOT/html/dup.json;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- user_files
+>>> dup.json
+{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"a","x":"iVoG__BqGyBV_hFIC2kmD6CfGsC3fwm1q0EjO3bpOnU"},{"kty":"OKP","crv":"Ed25519","kid":"a","x":"iVoG__BqGyBV_hFIC2kmD6CfGsC3fwm1q0EjO3bpOnU"}]}
+--- must_die
+--- error_log
+[emerg]
+duplicate kid "a"
