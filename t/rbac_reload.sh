@@ -137,6 +137,25 @@ reload() {
 }
 
 
+# a reload that applies, and the wait until the old worker has exited: it
+# keeps accepting until it has read its signal, and would answer requests
+# meant for the new one
+reload_applied() {
+    local before i
+
+    before=$(grep -c 'exited with code' "$dir/logs/error.log")
+    reload
+
+    for i in $(seq 50); do
+        [ "$(grep -c 'exited with code' "$dir/logs/error.log")" -gt \
+          "$before" ] && return 0
+        sleep 0.1
+    done
+
+    return 1
+}
+
+
 # waits up to 5 s for a status; returns 0 when it is seen
 wait_status() {
     local i
@@ -200,7 +219,7 @@ ok $? "an unknown role is warned about once by a worker"
 # a changed table
 
 write_roles '"campaigns:read", "campaigns:write"'
-reload
+reload_applied
 
 wait_status campaigns:write "$analyst" 200
 ok $? "campaigns:write is allowed after the reload"
