@@ -106,6 +106,7 @@ typedef struct {
     int64_t                         wait;    /* usec until admitted, or 0 */
     int64_t                         tat;
     ngx_stratum_ratelimit_node_t   *node;
+    unsigned                        charged:1; /* local, before Redis */
 } ngx_stratum_ratelimit_item_t;
 
 
@@ -150,6 +151,7 @@ static ngx_int_t ngx_stratum_ratelimit_add_header(ngx_http_request_t *r,
 
 static ngx_int_t ngx_stratum_ratelimit_local(ngx_http_request_t *r,
     ngx_stratum_ratelimit_ctx_t *ctx, ngx_uint_t update);
+static void ngx_stratum_ratelimit_refund(ngx_stratum_ratelimit_ctx_t *ctx);
 static ngx_int_t ngx_stratum_ratelimit_local_item(ngx_http_request_t *r,
     ngx_stratum_ratelimit_item_t *item, int64_t now, ngx_uint_t update);
 static void ngx_stratum_ratelimit_expire(ngx_stratum_ratelimit_zone_t *zone,
@@ -514,12 +516,13 @@ ngx_stratum_ratelimit_handler(ngx_http_request_t *r)
     }
 
     /*
-     * local zones alongside Redis ones are checked before Redis is asked,
-     * so that Redis spends nothing for a request a local zone refuses
+     * local zones alongside Redis ones take their share before Redis is
+     * asked: Redis spends nothing for a request a local zone refuses,
+     * and the share goes back when Redis refuses (see resolve())
      */
 
     if (nredis < ctx->items.nelts) {
-        rc = ngx_stratum_ratelimit_local(r, ctx, 0);
+        rc = ngx_stratum_ratelimit_local(r, ctx, 1);
 
         if (rc == NGX_ERROR) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -534,11 +537,18 @@ ngx_stratum_ratelimit_handler(ngx_http_request_t *r)
 
             return ngx_stratum_ratelimit_decide(r, ctx, lrcf);
         }
+
+        for (i = 0; i < ctx->items.nelts; i++) {
+            if (item[i].via == NGX_STRATUM_RATELIMIT_VIA_LOCAL) {
+                item[i].charged = 1;
+            }
+        }
     }
 
     rc = ngx_stratum_ratelimit_ask(r, ctx);
 
     if (rc == NGX_ERROR) {
+        ngx_stratum_ratelimit_refund(ctx);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -1002,7 +1012,10 @@ ngx_stratum_ratelimit_resolve(ngx_http_request_t *r,
             }
         }
 
-        if (item[i].via == NGX_STRATUM_RATELIMIT_VIA_LOCAL) {
+        if (item[i].via == NGX_STRATUM_RATELIMIT_VIA_LOCAL
+            && !item[i].charged)
+        {
+            /* a zone that falls back to local now */
             local = 1;
         }
 
@@ -1015,14 +1028,19 @@ ngx_stratum_ratelimit_resolve(ngx_http_request_t *r,
         rc = ngx_stratum_ratelimit_local(r, ctx, 1);
 
         if (rc == NGX_ERROR) {
+            ngx_stratum_ratelimit_refund(ctx);
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        /*
-         * TODO: a local zone that refuses now, after Redis admitted the
-         * request, leaves Redis charged; the check before asking Redis
-         * makes this a race between workers
-         */
+        if (rc == NGX_DECLINED) {
+            refused = 1;
+        }
+    }
+
+    /* the local zones charged before Redis was asked get their share back */
+
+    if (refused) {
+        ngx_stratum_ratelimit_refund(ctx);
     }
 
     return ngx_stratum_ratelimit_decide(r, ctx, lrcf);
@@ -1285,7 +1303,9 @@ ngx_stratum_ratelimit_local(ngx_http_request_t *r,
     refused = 0;
 
     for (n = 0; n < ctx->items.nelts; n++) {
-        if (item[n].via != NGX_STRATUM_RATELIMIT_VIA_LOCAL) {
+        if (item[n].via != NGX_STRATUM_RATELIMIT_VIA_LOCAL
+            || item[n].charged)
+        {
             continue;
         }
 
@@ -1305,7 +1325,9 @@ ngx_stratum_ratelimit_local(ngx_http_request_t *r,
 
     if (rc != NGX_ERROR && !refused && update) {
         for (i = 0; i < n; i++) {
-            if (item[i].via != NGX_STRATUM_RATELIMIT_VIA_LOCAL) {
+            if (item[i].via != NGX_STRATUM_RATELIMIT_VIA_LOCAL
+                || item[i].charged)
+            {
                 continue;
             }
 
@@ -1318,7 +1340,9 @@ ngx_stratum_ratelimit_local(ngx_http_request_t *r,
     }
 
     while (n--) {
-        if (item[n].via == NGX_STRATUM_RATELIMIT_VIA_LOCAL) {
+        if (item[n].via == NGX_STRATUM_RATELIMIT_VIA_LOCAL
+            && !item[n].charged)
+        {
             ngx_shmtx_unlock(&item[n].zone->shpool->mutex);
         }
     }
@@ -1333,6 +1357,45 @@ ngx_stratum_ratelimit_local(ngx_http_request_t *r,
                    update ? "" : " (check only)");
 
     return refused ? NGX_DECLINED : NGX_OK;
+}
+
+
+/*
+ * gives back the interval each local zone charged before Redis was asked:
+ * a GCRA state is the sum of the intervals taken, so this undoes exactly
+ * that request's share, whatever others took meanwhile.  The state is
+ * looked up again: it may have been evicted since.
+ */
+
+static void
+ngx_stratum_ratelimit_refund(ngx_stratum_ratelimit_ctx_t *ctx)
+{
+    ngx_uint_t                     i;
+    ngx_str_node_t                *sn;
+    ngx_stratum_ratelimit_item_t  *item;
+    ngx_stratum_ratelimit_node_t  *node;
+
+    item = ctx->items.elts;
+
+    for (i = 0; i < ctx->items.nelts; i++) {
+        if (!item[i].charged) {
+            continue;
+        }
+
+        item[i].charged = 0;
+
+        ngx_shmtx_lock(&item[i].zone->shpool->mutex);
+
+        sn = ngx_str_rbtree_lookup(&item[i].zone->sh->rbtree, &item[i].key,
+                                   item[i].hash);
+        node = (ngx_stratum_ratelimit_node_t *) sn;
+
+        if (node) {
+            node->tat -= item[i].zone->interval;
+        }
+
+        ngx_shmtx_unlock(&item[i].zone->shpool->mutex);
+    }
 }
 
 

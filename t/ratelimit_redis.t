@@ -205,7 +205,67 @@ Retry-After: 20",
 
 
 
-=== TEST 6: keys from the token: the tenant and the subject
+=== TEST 6: Redis refuses: the local zone charged before gets its share back
+--- http_config
+    stratum_redis_server 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    stratum_ratelimit_zone loc:1m key=$remote_addr rate=3r/h backend=local;
+    stratum_ratelimit_zone red:1m key=$remote_addr rate=1r/h;
+--- config
+    location = /t {
+        stratum_ratelimit loc red;
+        add_header X-RL "$stratum_ratelimit_status $stratum_ratelimit_zone" always;
+        try_files /ok.txt =404;
+    }
+
+    location = /loc {
+        stratum_ratelimit loc;
+        try_files /ok.txt =404;
+    }
+--- request eval
+["GET /ctl/cmd?a=FLUSHALL", "GET /t", "GET /t", "GET /t", "GET /loc",
+ "GET /loc", "GET /loc"]
+--- error_code eval
+[200, 200, 429, 429, 200, 200, 429]
+--- response_headers eval
+["", "RateLimit-Limit: 1\nRateLimit-Remaining: 0", "X-RL: refused red",
+ "X-RL: refused red", "RateLimit-Limit: 3\nRateLimit-Remaining: 1",
+ "RateLimit-Remaining: 0", "RateLimit-Remaining: 0"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: while Redis is asked, the local zone's last request is taken
+--- http_config
+    stratum_redis_server 127.0.0.1:$TEST_NGINX_REDIS_PORT;
+    stratum_redis_read_timeout 3s;
+    stratum_ratelimit_zone loc:1m key=$remote_addr rate=1r/h backend=local;
+    stratum_ratelimit_zone red:1m key=$remote_addr rate=5r/h;
+--- config
+    location = /t {
+        stratum_ratelimit loc red;
+        try_files /ok.txt =404;
+    }
+
+    location = /loc {
+        stratum_ratelimit loc;
+        try_files /ok.txt =404;
+    }
+--- request eval
+["GET /ctl/cmd?a=FLUSHALL",
+ "GET /ctl/cmd?a=CLIENT&a=PAUSE&a=600&a=WRITE",
+ "GET /ctl/bg?uri=/t", "GET /ctl/sleep?ms=150", "GET /loc",
+ "GET /ctl/bgresult", "GET /ctl/cmd?a=EXISTS&a=" . main::ipkey("red")]
+--- error_code eval
+[200, 200, 200, 200, 429, 200, 200]
+--- response_body_like eval
+["OK", "OK", "started", "slept", "retry_after", "^200\$", "^1\$"]
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: keys from the token: the tenant and the subject
 --- http_config
     stratum_redis_server 127.0.0.1:$TEST_NGINX_REDIS_PORT;
     stratum_ratelimit_zone tenant:1m key=$stratum_auth_tenant_id rate=3r/h;
@@ -244,7 +304,7 @@ Retry-After: 20",
 
 
 
-=== TEST 7: keys holding spaces, newlines, braces and non-ASCII bytes
+=== TEST 9: keys holding spaces, newlines, braces and non-ASCII bytes
 --- http_config
     stratum_redis_server 127.0.0.1:$TEST_NGINX_REDIS_PORT;
     stratum_ratelimit_zone bytes:1m key=$uri tenant=$http_x_tenant
@@ -272,7 +332,7 @@ Retry-After: 20",
 
 
 
-=== TEST 8: the key prefix
+=== TEST 10: the key prefix
 --- http_config
     stratum_redis_server 127.0.0.1:$TEST_NGINX_REDIS_PORT;
     stratum_ratelimit_key_prefix app1:;
@@ -294,7 +354,7 @@ Retry-After: 20",
 
 
 
-=== TEST 9: SCRIPT FLUSH between requests: the script is loaded again
+=== TEST 11: SCRIPT FLUSH between requests: the script is loaded again
 --- http_config
     stratum_redis_server 127.0.0.1:$TEST_NGINX_REDIS_PORT;
     stratum_ratelimit_zone sf:1m key=$remote_addr rate=3r/h;
@@ -320,7 +380,7 @@ redis replied
 
 
 
-=== TEST 10: a key overwritten by something else follows the zone's policy
+=== TEST 12: a key overwritten by something else follows the zone's policy
 --- http_config
     stratum_redis_server 127.0.0.1:$TEST_NGINX_REDIS_PORT;
     stratum_ratelimit_zone wl:1m key=$remote_addr rate=1r/h;
@@ -366,7 +426,7 @@ redis replied
 
 
 
-=== TEST 11: the database
+=== TEST 13: the database
 --- http_config
     stratum_redis_server 127.0.0.1:$TEST_NGINX_REDIS_PORT;
     stratum_redis_database 3;
@@ -392,7 +452,7 @@ redis replied
 
 
 
-=== TEST 12: two nginx instances on one Redis never admit more than the limit
+=== TEST 14: two nginx instances on one Redis never admit more than the limit
 --- init
 StratumRedis::start_second(<<'_EOC_');
     stratum_redis_server 127.0.0.1:$TEST_NGINX_REDIS_PORT;
