@@ -142,6 +142,8 @@ static ngx_int_t ngx_stratum_ratelimit_resolve(ngx_http_request_t *r,
 static ngx_int_t ngx_stratum_ratelimit_decide(ngx_http_request_t *r,
     ngx_stratum_ratelimit_ctx_t *ctx,
     ngx_stratum_ratelimit_loc_conf_t *lrcf);
+static ngx_int_t ngx_stratum_ratelimit_full(ngx_http_request_t *r,
+    ngx_stratum_ratelimit_ctx_t *ctx, ngx_stratum_ratelimit_loc_conf_t *lrcf);
 static ngx_int_t ngx_stratum_ratelimit_refuse(ngx_http_request_t *r,
     ngx_uint_t status, ngx_uint_t retry);
 static ngx_int_t ngx_stratum_ratelimit_add_headers(ngx_http_request_t *r,
@@ -526,6 +528,10 @@ ngx_stratum_ratelimit_handler(ngx_http_request_t *r)
 
         if (rc == NGX_ERROR) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (rc == NGX_BUSY) {
+            return ngx_stratum_ratelimit_full(r, ctx, lrcf);
         }
 
         if (rc == NGX_DECLINED) {
@@ -1027,9 +1033,11 @@ ngx_stratum_ratelimit_resolve(ngx_http_request_t *r,
     if (local && !refused) {
         rc = ngx_stratum_ratelimit_local(r, ctx, 1);
 
-        if (rc == NGX_ERROR) {
+        if (rc == NGX_ERROR || rc == NGX_BUSY) {
             ngx_stratum_ratelimit_refund(ctx);
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+            return (rc == NGX_BUSY) ? ngx_stratum_ratelimit_full(r, ctx, lrcf)
+                                    : NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
         if (rc == NGX_DECLINED) {
@@ -1177,6 +1185,26 @@ ngx_stratum_ratelimit_decide(ngx_http_request_t *r,
  * Retry-After and a small JSON body, unless an error_page takes over
  */
 
+/*
+ * a local zone with no room for a new key: like a zone failing closed,
+ * 503 (dry run: let through), the error log names the zone
+ */
+
+static ngx_int_t
+ngx_stratum_ratelimit_full(ngx_http_request_t *r,
+    ngx_stratum_ratelimit_ctx_t *ctx, ngx_stratum_ratelimit_loc_conf_t *lrcf)
+{
+    if (lrcf->dry_run) {
+        ctx->status = NGX_STRATUM_RATELIMIT_DRY_RUN;
+        return NGX_DECLINED;
+    }
+
+    ctx->status = NGX_STRATUM_RATELIMIT_UNAVAILABLE;
+
+    return ngx_stratum_ratelimit_refuse(r, NGX_HTTP_SERVICE_UNAVAILABLE, 1);
+}
+
+
 static ngx_int_t
 ngx_stratum_ratelimit_refuse(ngx_http_request_t *r, ngx_uint_t status,
     ngx_uint_t retry)
@@ -1313,7 +1341,7 @@ ngx_stratum_ratelimit_local(ngx_http_request_t *r,
 
         rc = ngx_stratum_ratelimit_local_item(r, &item[n], now, update);
 
-        if (rc == NGX_ERROR) {
+        if (rc == NGX_ERROR || rc == NGX_BUSY) {
             n++;
             break;
         }
@@ -1323,7 +1351,7 @@ ngx_stratum_ratelimit_local(ngx_http_request_t *r,
         }
     }
 
-    if (rc != NGX_ERROR && !refused && update) {
+    if (rc != NGX_ERROR && rc != NGX_BUSY && !refused && update) {
         for (i = 0; i < n; i++) {
             if (item[i].via != NGX_STRATUM_RATELIMIT_VIA_LOCAL
                 || item[i].charged)
@@ -1347,8 +1375,8 @@ ngx_stratum_ratelimit_local(ngx_http_request_t *r,
         }
     }
 
-    if (rc == NGX_ERROR) {
-        return NGX_ERROR;
+    if (rc == NGX_ERROR || rc == NGX_BUSY) {
+        return rc;
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -1430,10 +1458,11 @@ ngx_stratum_ratelimit_local_item(ngx_http_request_t *r,
 
             node = ngx_slab_alloc_locked(zone->shpool, size);
             if (node == NULL) {
-                ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                              "stratum ratelimit: zone \"%V\" is full",
-                              &zone->name);
-                return NGX_ERROR;
+                /* as limit_req does: the request is refused, not failed */
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "stratum ratelimit: zone \"%V\" is full, "
+                              "request refused with 503", &zone->name);
+                return NGX_BUSY;
             }
         }
 

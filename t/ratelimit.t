@@ -469,3 +469,24 @@ GET /t
 X-RL: s= z= b= r=
 --- no_error_log
 [error]
+
+
+
+=== TEST 17: a zone with no room for a longer key answers 503, and says so
+--- http_config
+    stratum_ratelimit_zone s:32k key=$arg_k rate=1r/h backend=local;
+--- config
+    location = /t {
+        stratum_ratelimit s;
+        try_files /ok.txt =404;
+    }
+--- request eval
+[(map { "GET /t?k=$_" } 1 .. 600), "GET /t?k=" . ('x' x 1000),
+ "GET /ctl/log?s=zone+%22s%22+is+full,+request+refused+with+503"]
+--- error_code eval
+[(200) x 600, 503, 200]
+--- response_body_like eval
+[("^ok\$") x 600,
+ qr/^\{"detail":"rate limit unavailable","retry_after":1\}$/, "^1\$"]
+--- no_error_log
+[alert]
