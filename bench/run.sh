@@ -194,13 +194,27 @@ median() {
                                      else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
+# the ratio of the medians, and the median (lowest, highest) of each
+# round's ratio to the ceiling measured in the same round: a slow drift
+# of the machine moves the first, hardly the second
+
+round_ratios() {
+    paste <(tr ' ' '\n' <<< "$1" | grep -v '^$') \
+          <(tr ' ' '\n' <<< "$2" | grep -v '^$') \
+        | awk '{ print $1 / $2 }'
+}
+
 echo
-printf '%-13s %12s %10s\n' case "median req/s" "/ceiling"
+printf '%-13s %12s %10s %24s\n' case "median req/s" "/ceiling" \
+       "per round (min-max)"
 ceiling=$(echo "${results[0]}" | median)
 for i in "${!names[@]}"; do
     m=$(echo "${results[$i]}" | median)
-    printf '%-13s %12.0f %10.3f\n' "${names[$i]}" "$m" \
-        "$(awk -v a="$m" -v b="$ceiling" 'BEGIN { print a / b }')"
+    rr=$(round_ratios "${results[$i]}" "${results[0]}")
+    printf '%-13s %12.0f %10.3f %10.3f (%.3f-%.3f)\n' "${names[$i]}" "$m" \
+        "$(awk -v a="$m" -v b="$ceiling" 'BEGIN { print a / b }')" \
+        "$(median <<< "$rr")" "$(sort -g <<< "$rr" | head -1)" \
+        "$(sort -g <<< "$rr" | tail -1)"
 done
 
 if grep -q '\[alert\]\|\[emerg\]\|\[crit\]' "$dir/logs/error.log"; then
