@@ -108,6 +108,8 @@ typedef struct {
 
 NGX_STRATUM_HIDDEN ngx_int_t ngx_stratum_send_refusal(ngx_http_request_t *r,
     ngx_uint_t status, ngx_buf_t *body);
+NGX_STRATUM_HIDDEN ngx_int_t ngx_stratum_check_subrequest(
+    ngx_http_request_t *r, ngx_http_handler_pt access);
 
 
 /*

@@ -124,6 +124,8 @@ typedef struct {
 
 
 static ngx_int_t ngx_stratum_auth_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_stratum_auth_subrequest_handler(
+    ngx_http_request_t *r);
 static ngx_stratum_auth_result_e ngx_stratum_auth_check(ngx_http_request_t *r,
     ngx_stratum_auth_loc_conf_t *sacf, ngx_stratum_auth_ctx_t *ctx);
 static ngx_int_t ngx_stratum_auth_get_token(ngx_http_request_t *r,
@@ -2264,6 +2266,7 @@ ngx_stratum_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_stratum_auth_loc_conf_t *prev = parent;
     ngx_stratum_auth_loc_conf_t *conf = child;
 
+    char                    *mode;
     ngx_uint_t               i, usable;
     ngx_stratum_jwt_key_t  **key;
 
@@ -2327,13 +2330,27 @@ ngx_stratum_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
+    mode = (conf->mode == NGX_STRATUM_AUTH_MODE_ON) ? "on" : "optional";
+
     if (usable == 0) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                      "\"stratum_auth\" is on in %s:%ui but no key is "
+                      "\"stratum_auth %s\" in %s:%ui but no key is "
                       "configured that the allowed algorithms can use: "
                       "add \"stratum_auth_key_file\" or "
                       "\"stratum_auth_jwks_file\" at the same level or "
                       "above, or check \"stratum_auth_algorithms\"",
+                      mode, conf->file, conf->line);
+        return NGX_CONF_ERROR;
+    }
+
+    /* a request without a token would pass where a second factor is due */
+
+    if (conf->mode == NGX_STRATUM_AUTH_MODE_OPTIONAL && conf->mfa) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"stratum_auth optional\" in %s:%ui lets a request "
+                      "without a token through, where \"stratum_auth_mfa "
+                      "on\" asks for a second factor: use \"stratum_auth "
+                      "on\" there, or \"stratum_auth_mfa off\"",
                       conf->file, conf->line);
         return NGX_CONF_ERROR;
     }
@@ -2768,5 +2785,19 @@ ngx_stratum_auth_init(ngx_conf_t *cf)
 
     *h = ngx_stratum_auth_handler;
 
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_stratum_auth_subrequest_handler;
+
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_stratum_auth_subrequest_handler(ngx_http_request_t *r)
+{
+    return ngx_stratum_check_subrequest(r, ngx_stratum_auth_handler);
 }

@@ -68,3 +68,27 @@ ngx_stratum_send_refusal(ngx_http_request_t *r, ngx_uint_t status,
 
     return NGX_DONE;
 }
+
+
+/*
+ * nginx runs no access phase for a subrequest (auth_request, an SSI
+ * include, slice, mirror): a module that guards locations runs its access
+ * handler again from the precontent phase, which subrequests do pass
+ * through, so that a protected location answers no subrequest unchecked;
+ * the handler's NGX_OK would end this phase early, skipping try_files
+ */
+
+ngx_int_t
+ngx_stratum_check_subrequest(ngx_http_request_t *r,
+    ngx_http_handler_pt access)
+{
+    ngx_int_t  rc;
+
+    if (r == r->main) {
+        return NGX_DECLINED;
+    }
+
+    rc = access(r);
+
+    return (rc == NGX_OK) ? NGX_DECLINED : rc;
+}

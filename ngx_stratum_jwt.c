@@ -434,6 +434,33 @@ ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
         return NGX_ERROR;
     }
 
+    /*
+     * a key must be one a signer could hold: RSA with e = 1 verifies a
+     * signature anybody can compute, an even or prime modulus and an EC
+     * point off the curve are no keys at all
+     */
+
+    ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    if (ctx == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "EVP_PKEY_CTX_new_from_pkey() failed");
+        ERR_clear_error();
+        return NGX_ERROR;
+    }
+
+    if (EVP_PKEY_public_check(ctx) != 1) {
+        EVP_PKEY_CTX_free(ctx);
+        ERR_clear_error();
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "key in \"%V\" fails OpenSSL's public-key check "
+                           "(RSA: an odd modulus that is not prime and an "
+                           "odd exponent of at least 3; EC: a point on "
+                           "the curve)", path);
+        return NGX_ERROR;
+    }
+
+    EVP_PKEY_CTX_free(ctx);
+
     algs = ngx_stratum_jwt_key_algs(pkey);
 
     if (only >= 0) {

@@ -94,6 +94,8 @@ typedef struct {
 
 
 static ngx_int_t ngx_stratum_rbac_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_stratum_rbac_subrequest_handler(
+    ngx_http_request_t *r);
 static ngx_int_t ngx_stratum_rbac_decide(ngx_http_request_t *r,
     ngx_stratum_rbac_loc_conf_t *srlcf, ngx_stratum_claims_t *claims,
     ngx_stratum_rbac_ctx_t *ctx);
@@ -1649,5 +1651,19 @@ ngx_stratum_rbac_init(ngx_conf_t *cf)
 
     *h = ngx_stratum_rbac_handler;
 
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_stratum_rbac_subrequest_handler;
+
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_stratum_rbac_subrequest_handler(ngx_http_request_t *r)
+{
+    return ngx_stratum_check_subrequest(r, ngx_stratum_rbac_handler);
 }

@@ -208,9 +208,9 @@ but no key is configured that the allowed algorithms can use
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
     }
 --- must_die
---- error_log
-[emerg]
-but no key is configured that the allowed algorithms can use
+--- error_log eval
+["[emerg]",
+ qr/"stratum_auth optional" in \S+ but no key is configured that the allowed algorithms can use/]
 
 
 
@@ -592,3 +592,90 @@ holds a blank, a control or a non-ASCII character
 --- error_log
 [emerg]
 duplicate kid "a"
+
+
+
+=== TEST 39: an RSA key with the exponent 1 (any signature verifies), PEM
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa-e1.pub;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+rsa-e1.pub" fails OpenSSL's public-key check
+
+
+
+=== TEST 40: an RSA key with the exponent 1, JWKS
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_jwks_file $TEST_NGINX_STRATUM_KEYS/jwks-e1.json;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+jwks-e1.json" fails OpenSSL's public-key check
+
+
+
+=== TEST 41: an RSA key with the exponent 2, JWKS
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_jwks_file $TEST_NGINX_STRATUM_KEYS/jwks-e2.json;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+jwks-e2.json" fails OpenSSL's public-key check
+
+
+
+=== TEST 42: an RSA key with an even modulus, JWKS
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_jwks_file $TEST_NGINX_STRATUM_KEYS/jwks-even.json;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+jwks-even.json" fails OpenSSL's public-key check
+
+
+
+=== TEST 43: "stratum_auth optional" where a second factor is required
+--- config
+    location = /api {
+        stratum_auth optional;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_auth_mfa on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+lets a request without a token through, where "stratum_auth_mfa on" asks for a second factor
+
+
+
+=== TEST 44: "stratum_auth_mfa on" inherited by an "optional" location
+--- http_config
+    stratum_auth_mfa on;
+--- config
+    location = /api {
+        stratum_auth optional;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+lets a request without a token through, where "stratum_auth_mfa on" asks for a second factor

@@ -231,9 +231,51 @@ sub make_keys {
         $enc,
     ] }) . "\n");
 
+    _weak_keys();
+
     $ENV{TEST_NGINX_STRATUM_KEYS} = $Dir;
 
     return $Dir;
+}
+
+
+# keys no signer can hold, built from the modulus of "rsa": the exponent
+# 1 (every signature is computable without a private key), the exponent
+# 2, and an even modulus; as JWKS files and the first as a PEM file too
+sub _weak_keys {
+    my $good = _rsa_jwk('rsa', 'weak');
+    my $n = b64url_decode($good->{n});
+
+    my %weak = (
+        'jwks-e1.json' => { %$good, e => b64url("\x01") },
+        'jwks-e2.json' => { %$good, e => b64url("\x02") },
+        'jwks-even.json' => {
+            %$good, n => b64url(substr($n, 0, -1)
+                                . chr(ord(substr($n, -1)) & 0xfe)),
+        },
+    );
+
+    for my $file (keys %weak) {
+        _write($file, json_text({ keys => [ $weak{$file} ] }) . "\n");
+    }
+
+    my $conf = _write('rsa-e1.asn1', join "\n",
+        'asn1 = SEQUENCE:spki',
+        '[spki]',
+        'alg = SEQUENCE:alg',
+        'key = BITWRAP,SEQUENCE:rsakey',
+        '[alg]',
+        'oid = OID:rsaEncryption',
+        'null = NULL',
+        '[rsakey]',
+        'n = INTEGER:0x' . unpack('H*', $n),
+        'e = INTEGER:1',
+        '');
+
+    _openssl('asn1parse', '-noout', '-genconf', $conf,
+             '-out', "$Dir/rsa-e1.der");
+    _openssl('pkey', '-pubin', '-inform', 'DER', '-in', "$Dir/rsa-e1.der",
+             '-out', "$Dir/rsa-e1.pub");
 }
 
 

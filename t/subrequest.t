@@ -1,0 +1,219 @@
+# vi:filetype=perl
+
+# Subrequests: nginx runs no access phase for them, so auth and rbac check
+# a protected location again when a subrequest reaches it (auth_request,
+# SSI include).  Before that, auth_request pointed at a stratum_auth
+# location checked nothing, and an SSI include served a protected
+# location to anyone.
+#
+# See t/auth.t for the environment.
+
+use Test::Nginx::Socket;
+
+use FindBin ();
+use lib "$FindBin::Bin/lib";
+use Stratum::Tokens;
+
+repeat_each(1);
+log_level('info');
+no_shuffle();
+
+Stratum::Tokens::make_keys();
+
+add_block_preprocessor(\&Stratum::Tokens::add_upstream);
+
+our %T = (
+    user => mint(claims => {
+        sub => 'user-1', tenant_id => 't-42',
+        roles => ['analyst'], permissions => ['read', 'write'],
+    }),
+    other_key => mint(key => 'rsa2', claims => { sub => 'intruder' }),
+);
+
+our $Locations = <<'_EOC_';
+    location /ar/ {
+        auth_request /check;
+        proxy_set_header X-User-Id $stratum_auth_sub;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/;
+    }
+
+    location = /check {
+        internal;
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        empty_gif;
+    }
+
+    location /ar-delete/ {
+        auth_request /check-delete;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/;
+    }
+
+    location /ar-write/ {
+        auth_request /check-write;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/;
+    }
+
+    location = /check-delete {
+        internal;
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_rbac_require delete;
+        empty_gif;
+    }
+
+    location = /check-write {
+        internal;
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_rbac_require write;
+        empty_gif;
+    }
+
+    location = /page {
+        ssi on;
+        default_type text/html;
+        return 200 "[<!--# include virtual=\"/prot/$arg_to\" -->]\n";
+    }
+
+    location /prot/ {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        proxy_set_header X-User-Id $stratum_auth_sub;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/;
+    }
+
+    location /prot-other-issuer/ {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_auth_issuer https://another-issuer.example;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1/;
+    }
+
+    location = /protected-page {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        ssi on;
+        default_type text/html;
+        return 200 "[<!--# include virtual=\"$arg_to\" -->]\n";
+    }
+_EOC_
+
+add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value('config', $Locations) unless defined $block->config;
+});
+
+plan tests => repeat_each() * (blocks() * 3);
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: auth_request to a protected location, no token: 401
+--- request
+GET /ar/x
+--- error_code: 401
+--- response_body_like: 401 Authorization Required
+--- no_error_log
+[alert]
+
+
+
+=== TEST 2: auth_request, a valid token: the upstream answers, and sees who
+--- request
+GET /ar/x
+--- more_headers eval
+"Authorization: Bearer $::T{user}"
+--- error_code: 200
+--- response_body
+sub=user-1 tenant= roles= permissions=
+--- no_error_log
+[alert]
+
+
+
+=== TEST 3: auth_request, a token signed by another key: 401
+--- request
+GET /ar/x
+--- more_headers eval
+"Authorization: Bearer $::T{other_key}"
+--- error_code: 401
+--- response_body_like: 401 Authorization Required
+--- error_log
+stratum auth: token refused: bad signature
+
+
+
+=== TEST 4: auth_request to a location that requires a permission the token lacks: 403
+--- request
+GET /ar-delete/x
+--- more_headers eval
+"Authorization: Bearer $::T{user}"
+--- error_code: 403
+--- response_body_like: 403 Forbidden
+--- no_error_log
+[alert]
+
+
+
+=== TEST 5: auth_request to a location whose permission the token has: 200
+--- request
+GET /ar-write/x
+--- more_headers eval
+"Authorization: Bearer $::T{user}"
+--- error_code: 200
+--- response_body
+sub= tenant= roles= permissions=
+--- no_error_log
+[alert]
+
+
+
+=== TEST 6: an SSI include of a protected location, no token: not served
+--- request
+GET /page?to=x
+--- error_code: 200
+--- response_body_unlike: sub=
+--- no_error_log
+[alert]
+
+
+
+=== TEST 7: an SSI include of a protected location, a valid token: served
+--- request
+GET /page?to=x
+--- more_headers eval
+"Authorization: Bearer $::T{user}"
+--- error_code: 200
+--- response_body
+[sub=user-1 tenant= roles= permissions=
+]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 8: a page checked under one policy includes a location of another: refused there
+--- request
+GET /protected-page?to=/prot-other-issuer/x
+--- more_headers eval
+"Authorization: Bearer $::T{user}"
+--- error_code: 200
+--- response_body_unlike: sub=
+--- error_log
+stratum auth: token refused
+
+
+
+=== TEST 9: a page includes a location of its own policy: served
+--- request
+GET /protected-page?to=/prot/x
+--- more_headers eval
+"Authorization: Bearer $::T{user}"
+--- error_code: 200
+--- response_body
+[sub=user-1 tenant= roles= permissions=
+]
+--- no_error_log
+[alert]
