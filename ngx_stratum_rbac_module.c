@@ -53,6 +53,7 @@ typedef struct {
     ngx_stratum_auth_api_t     *api;
     ngx_array_t                 roles;      /* of ngx_stratum_rbac_role_t */
     ngx_hash_t                  hash;       /* name -> role */
+    size_t                      longest;    /* of the role names */
 
     /* written by each worker in its own copy */
     uint32_t                    warned[NGX_STRATUM_RBAC_WARN_MAX];
@@ -94,6 +95,9 @@ typedef struct {
 
 
 static ngx_int_t ngx_stratum_rbac_handler(ngx_http_request_t *r);
+static ngx_stratum_rbac_role_t *ngx_stratum_rbac_find_role(
+    ngx_http_request_t *r, ngx_stratum_rbac_main_conf_t *srmcf,
+    ngx_str_t *name);
 static ngx_int_t ngx_stratum_rbac_subrequest_handler(
     ngx_http_request_t *r);
 static ngx_int_t ngx_stratum_rbac_decide(ngx_http_request_t *r,
@@ -474,6 +478,40 @@ ngx_stratum_rbac_decide(ngx_http_request_t *r,
 
 
 /*
+ * nginx's hash keeps its names in lower case: the lookup goes by the
+ * lower-case name and the match is then checked exactly, for role names
+ * are case-sensitive ("Admin" is not "admin")
+ */
+
+static ngx_stratum_rbac_role_t *
+ngx_stratum_rbac_find_role(ngx_http_request_t *r,
+    ngx_stratum_rbac_main_conf_t *srmcf, ngx_str_t *name)
+{
+    u_char                   *low;
+    ngx_uint_t                key;
+    ngx_stratum_rbac_role_t  *role;
+
+    low = ngx_pnalloc(r->pool, name->len);
+    if (low == NULL) {
+        return NULL;
+    }
+
+    key = ngx_hash_strlow(low, name->data, name->len);
+
+    role = ngx_hash_find(&srmcf->hash, key, low, name->len);
+
+    if (role == NULL
+        || role->name.len != name->len
+        || ngx_memcmp(role->name.data, name->data, name->len) != 0)
+    {
+        return NULL;
+    }
+
+    return role;
+}
+
+
+/*
  * the table's entries for the roles of the token, looked up once per
  * request; returns how many, or NGX_ERROR
  */
@@ -505,10 +543,8 @@ ngx_stratum_rbac_find_roles(ngx_http_request_t *r,
     for (i = 0; i < claims->roles.nelts; i++) {
         role = NULL;
 
-        if (srmcf->roles.nelts) {
-            role = ngx_hash_find(&srmcf->hash,
-                                 ngx_hash_key(name[i].data, name[i].len),
-                                 name[i].data, name[i].len);
+        if (srmcf->roles.nelts && name[i].len <= srmcf->longest) {
+            role = ngx_stratum_rbac_find_role(r, srmcf, &name[i]);
         }
 
         if (role) {
@@ -984,7 +1020,9 @@ ngx_stratum_rbac_init_main_conf(ngx_conf_t *cf, void *conf)
 
     for (i = 0; i < srmcf->roles.nelts; i++) {
         key[i].key = role[i].name;
-        key[i].key_hash = ngx_hash_key(role[i].name.data, role[i].name.len);
+        key[i].key_hash = ngx_hash_key_lc(role[i].name.data,
+                                          role[i].name.len);
+        srmcf->longest = ngx_max(srmcf->longest, role[i].name.len);
         key[i].value = &role[i];
 
         /* an element: the value, the length, the name, aligned */
@@ -995,7 +1033,7 @@ ngx_stratum_rbac_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     hash.hash = &srmcf->hash;
-    hash.key = ngx_hash_key;
+    hash.key = ngx_hash_key_lc;
     hash.max_size = ngx_max((ngx_uint_t) 512, 4 * srmcf->roles.nelts);
     hash.bucket_size = ngx_align(size + sizeof(void *), ngx_cacheline_size);
     hash.name = "stratum_rbac_roles_hash";
@@ -1301,9 +1339,32 @@ ngx_stratum_rbac_add_role(ngx_conf_t *cf,
     role = srmcf->roles.elts;
 
     for (i = 0; i < srmcf->roles.nelts; i++) {
-        if (role[i].name.len == name->len
-            && ngx_memcmp(role[i].name.data, name->data, name->len) == 0)
+        if (role[i].name.len != name->len) {
+            continue;
+        }
+
+        /* one hash entry per name whatever its case, see find_role() */
+
+        if (ngx_memcmp(role[i].name.data, name->data, name->len) != 0
+            && ngx_strncasecmp(role[i].name.data, name->data, name->len)
+               == 0)
         {
+            if (path) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "roles file \"%V\": roles \"%V\" and "
+                                   "\"%V\" differ only in case", path,
+                                   &role[i].name, name);
+
+            } else {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "roles \"%V\" and \"%V\" differ only in "
+                                   "case", &role[i].name, name);
+            }
+
+            return NULL;
+        }
+
+        if (ngx_memcmp(role[i].name.data, name->data, name->len) == 0) {
             if (path) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                    "roles file \"%V\": duplicate role "

@@ -763,3 +763,23 @@ HEAD /api/?p=users:delete
 --- response_body eval: [::denied("users:delete")]
 --- no_error_log
 [error]
+
+
+
+=== TEST 35: role names are case-sensitive: "Ops" is not "ops"
+--- http_config eval
+$::HttpConfig . <<'_EOC_';
+    stratum_rbac_role  Ops  adm:x;
+    stratum_rbac_role  MixedCase  mix:x;
+_EOC_
+--- config eval: $::ByArg
+--- request eval
+["GET /api/?p=adm:x", "GET /api/?p=adm:x", "GET /api/?p=mix:x",
+ "GET /api/?p=mix:x", "GET /api/?p=mix:x"]
+--- more_headers eval
+[::bearer(roles => ['Ops']), ::bearer(roles => ['ops']),
+ ::bearer(roles => ['MixedCase']), ::bearer(roles => ['mixedcase']),
+ ::bearer(roles => ['MIXEDCASE'])]
+--- error_code eval: [200, 403, 200, 403, 403]
+--- no_error_log
+[error]

@@ -692,3 +692,17 @@ invalid value "maybe" in "stratum_rbac_dry_run" directive
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*invalid number of arguments in "stratum_rbac_require" directive/
+
+
+
+=== TEST 49: two roles whose names differ only in case
+--- http_config eval
+$::Keys . <<'_EOC_';
+    stratum_rbac_role  Ops  adm:x;
+    stratum_rbac_role  ops  low:y;
+_EOC_
+--- config
+--- must_die
+--- error_log
+[emerg]
+roles "Ops" and "ops" differ only in case
