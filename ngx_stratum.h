@@ -83,7 +83,8 @@ typedef struct {
 
     /*
      * answers 401 for the request's auth result, as the auth module
-     * would: for a module that needs a token where auth is optional
+     * would, and for good even under "satisfy any": for a module that
+     * needs a token where auth is optional or another module may allow
      */
     ngx_int_t                 (*refuse)(ngx_http_request_t *r);
 

@@ -120,6 +120,7 @@ typedef struct {
     ngx_str_t                   token;
     json_t                     *payload;       /* parsed lazily on a hit */
     ngx_uint_t                  cache_status;
+    unsigned                    refusal_logged:1;
 } ngx_stratum_auth_ctx_t;
 
 
@@ -150,7 +151,7 @@ static ngx_int_t ngx_stratum_auth_claim_list(ngx_pool_t *pool, json_t *v,
 static ngx_flag_t ngx_stratum_auth_mfa_required(
     ngx_stratum_auth_loc_conf_t *sacf, ngx_stratum_claims_t *claims);
 static ngx_int_t ngx_stratum_auth_refuse(ngx_http_request_t *r,
-    ngx_stratum_auth_result_e result);
+    ngx_stratum_auth_result_e result, ngx_flag_t final);
 static ngx_int_t ngx_stratum_auth_refuse_request(ngx_http_request_t *r);
 
 static ngx_stratum_auth_ctx_t *ngx_stratum_auth_get_ctx(
@@ -539,7 +540,7 @@ ngx_stratum_auth_handler(ngx_http_request_t *r)
         break;
     }
 
-    return ngx_stratum_auth_refuse(r, ctx->claims.result);
+    return ngx_stratum_auth_refuse(r, ctx->claims.result, 0);
 }
 
 
@@ -558,6 +559,7 @@ ngx_stratum_auth_check(ngx_http_request_t *r,
     ngx_memzero(claims, sizeof(ngx_stratum_claims_t));
     ngx_memzero(&times, sizeof(ngx_stratum_auth_times_t));
     ctx->cache_status = 0;
+    ctx->refusal_logged = 0;
 
     if (ctx->payload) {
         json_decref(ctx->payload);
@@ -1273,19 +1275,30 @@ ngx_stratum_auth_mfa_required(ngx_stratum_auth_loc_conf_t *sacf,
 
 static ngx_int_t
 ngx_stratum_auth_refuse(ngx_http_request_t *r,
-    ngx_stratum_auth_result_e result)
+    ngx_stratum_auth_result_e result, ngx_flag_t final)
 {
     u_char                    *p;
     size_t                     len;
     ngx_buf_t                 *b;
     ngx_str_t                 *detail;
     ngx_table_elt_t           *h;
+    ngx_stratum_auth_ctx_t    *ctx;
     ngx_http_core_loc_conf_t  *clcf;
 
     detail = &ngx_stratum_auth_details[result];
 
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "stratum auth: token refused: %V", detail);
+    /* once a decision: rbac may refuse again what auth refused */
+
+    ctx = ngx_stratum_auth_get_ctx(r, 0);
+
+    if (ctx == NULL || !ctx->refusal_logged) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "stratum auth: token refused: %V", detail);
+
+        if (ctx) {
+            ctx->refusal_logged = 1;
+        }
+    }
 
     /* a refusal after an internal redirect replaces the earlier challenge */
 
@@ -1329,12 +1342,13 @@ ngx_stratum_auth_refuse(ngx_http_request_t *r,
 
     /*
      * under "satisfy any" the phase decides: another access module may
-     * still let the request in, else nginx answers with the status
+     * still let the request in, else nginx answers with the status;
+     * unless the refusal is final (rbac's, where permissions are due)
      */
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
 
-    if (clcf->satisfy == NGX_HTTP_SATISFY_ANY) {
+    if (!final && clcf->satisfy == NGX_HTTP_SATISFY_ANY) {
         return NGX_HTTP_UNAUTHORIZED;
     }
 
@@ -1361,10 +1375,10 @@ ngx_stratum_auth_refuse_request(ngx_http_request_t *r)
     if (ctx == NULL || ctx->claims.result == NGX_STRATUM_AUTH_OK
         || ctx->claims.result == NGX_STRATUM_AUTH_OFF)
     {
-        return ngx_stratum_auth_refuse(r, NGX_STRATUM_AUTH_MISSING);
+        return ngx_stratum_auth_refuse(r, NGX_STRATUM_AUTH_MISSING, 1);
     }
 
-    return ngx_stratum_auth_refuse(r, ctx->claims.result);
+    return ngx_stratum_auth_refuse(r, ctx->claims.result, 1);
 }
 
 

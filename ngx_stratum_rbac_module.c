@@ -300,6 +300,18 @@ ngx_stratum_rbac_handler(ngx_http_request_t *r)
 
     rc = srmcf->api->handler(r);
 
+    /*
+     * under "satisfy any" auth leaves its 401 to the phase, where an
+     * "allow" would let the request in without a token: where
+     * permissions are due, a missing or bad token is refused for good,
+     * as a denial is, or dropping the token would get further than a
+     * token without the permission
+     */
+
+    if (rc == NGX_HTTP_UNAUTHORIZED && !srlcf->dry_run) {
+        return srmcf->api->refuse(r);
+    }
+
     if (rc != NGX_OK && rc != NGX_DECLINED) {
         return rc;
     }

@@ -783,3 +783,43 @@ _EOC_
 --- error_code eval: [200, 403, 200, 403, 403]
 --- no_error_log
 [error]
+
+
+
+=== TEST 36: under "satisfy any", no token or a bad one gets no further than a token without the permission
+--- http_config eval: $::HttpConfig
+--- config
+    stratum_auth  on;
+
+    location /api/ {
+        satisfy  any;
+        allow    127.0.0.1;
+        deny     all;
+
+        stratum_rbac_require  users:delete;
+        proxy_pass            http://127.0.0.1:$TEST_NGINX_RBAC_UPSTREAM_PORT;
+    }
+
+    location /tenant/ {
+        satisfy  any;
+        allow    127.0.0.1;
+        deny     all;
+
+        stratum_rbac_tenant   $arg_t;
+        proxy_pass            http://127.0.0.1:$TEST_NGINX_RBAC_UPSTREAM_PORT;
+    }
+--- request eval
+["GET /api/x", "GET /api/x", "GET /tenant/x?t=42", "GET /tenant/x?t=42"]
+--- more_headers eval
+["", "Authorization: Bearer a.b.c", "", "Authorization: Bearer a.b.c"]
+--- error_code eval: [401, 401, 401, 401]
+--- response_body eval
+["{\"detail\":\"token missing\"}\n", "{\"detail\":\"token malformed\"}\n",
+ "{\"detail\":\"token missing\"}\n", "{\"detail\":\"token malformed\"}\n"]
+--- response_headers eval
+["WWW-Authenticate: Bearer",
+ "WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"token malformed\"",
+ "WWW-Authenticate: Bearer",
+ "WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"token malformed\""]
+--- no_error_log
+[error]
