@@ -19,6 +19,8 @@
 /* value syntax flags */
 #define NGX_STRATUM_HEADERS_LIST              0x01
 #define NGX_STRATUM_HEADERS_PARAMS            0x02
+/* browsers compare the tokens byte for byte (structured fields, fetch) */
+#define NGX_STRATUM_HEADERS_EXACT             0x04
 
 /* preload lists ask for at least a year, in seconds */
 #define NGX_STRATUM_HEADERS_HSTS_PRELOAD_AGE  31536000
@@ -84,7 +86,7 @@ static ngx_int_t ngx_stratum_headers_find_control(ngx_str_t *value);
 static char *ngx_stratum_headers_check_syntax(ngx_str_t *value,
     ngx_stratum_headers_syntax_t *syntax);
 static ngx_uint_t ngx_stratum_headers_match_token(u_char *p, u_char *last,
-    ngx_str_t *tokens);
+    ngx_stratum_headers_syntax_t *syntax);
 
 static void *ngx_stratum_headers_create_main_conf(ngx_conf_t *cf);
 static void *ngx_stratum_headers_create_loc_conf(ngx_conf_t *cf);
@@ -187,20 +189,22 @@ static ngx_stratum_headers_syntax_t  ngx_stratum_headers_xss_syntax = {
 
 
 static ngx_stratum_headers_syntax_t  ngx_stratum_headers_coop_syntax = {
-    ngx_stratum_headers_coop_tokens, NGX_STRATUM_HEADERS_PARAMS,
+    ngx_stratum_headers_coop_tokens,
+    NGX_STRATUM_HEADERS_PARAMS|NGX_STRATUM_HEADERS_EXACT,
     "it must be \"same-origin\", \"same-origin-allow-popups\", "
     "\"noopener-allow-popups\", \"unsafe-none\" or \"off\""
 };
 
 
 static ngx_stratum_headers_syntax_t  ngx_stratum_headers_corp_syntax = {
-    ngx_stratum_headers_corp_tokens, 0,
+    ngx_stratum_headers_corp_tokens, NGX_STRATUM_HEADERS_EXACT,
     "it must be \"same-origin\", \"same-site\", \"cross-origin\" or \"off\""
 };
 
 
 static ngx_stratum_headers_syntax_t  ngx_stratum_headers_coep_syntax = {
-    ngx_stratum_headers_coep_tokens, NGX_STRATUM_HEADERS_PARAMS,
+    ngx_stratum_headers_coep_tokens,
+    NGX_STRATUM_HEADERS_PARAMS|NGX_STRATUM_HEADERS_EXACT,
     "it must be \"require-corp\", \"credentialless\", \"unsafe-none\" "
     "or \"off\""
 };
@@ -899,7 +903,7 @@ ngx_stratum_headers_check_syntax(ngx_str_t *value,
             end++;
         }
 
-        if (!ngx_stratum_headers_match_token(p, end, syntax->tokens)) {
+        if (!ngx_stratum_headers_match_token(p, end, syntax)) {
             return syntax->expect;
         }
 
@@ -946,9 +950,11 @@ ngx_stratum_headers_check_syntax(ngx_str_t *value,
 
 
 static ngx_uint_t
-ngx_stratum_headers_match_token(u_char *p, u_char *last, ngx_str_t *tokens)
+ngx_stratum_headers_match_token(u_char *p, u_char *last,
+    ngx_stratum_headers_syntax_t *syntax)
 {
-    size_t  len;
+    size_t      len;
+    ngx_str_t  *tokens;
 
     while (last > p && (last[-1] == ' ' || last[-1] == '\t')) {
         last--;
@@ -956,9 +962,14 @@ ngx_stratum_headers_match_token(u_char *p, u_char *last, ngx_str_t *tokens)
 
     len = last - p;
 
-    for ( /* void */ ; tokens->len; tokens++) {
-        if (tokens->len == len
-            && ngx_strncasecmp(tokens->data, p, len) == 0)
+    for (tokens = syntax->tokens; tokens->len; tokens++) {
+        if (tokens->len != len) {
+            continue;
+        }
+
+        if ((syntax->flags & NGX_STRATUM_HEADERS_EXACT)
+            ? ngx_strncmp(tokens->data, p, len) == 0
+            : ngx_strncasecmp(tokens->data, p, len) == 0)
         {
             return 1;
         }

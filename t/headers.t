@@ -1327,3 +1327,36 @@ GET /
 --- must_die
 --- error_log
 invalid value "deny-all" in "stratum_headers_frame_options" directive
+
+
+
+=== TEST 69: coop tokens are case-sensitive in browsers: "SAME-ORIGIN" is refused
+--- config
+    stratum_headers_coop SAME-ORIGIN;
+--- request
+GET /
+--- must_die
+--- error_log
+invalid value "SAME-ORIGIN" in "stratum_headers_coop" directive
+
+
+
+=== TEST 70: corp tokens are case-sensitive in browsers: "Same-Origin" is refused
+--- config
+    stratum_headers_corp Same-Origin;
+--- request
+GET /
+--- must_die
+--- error_log
+invalid value "Same-Origin" in "stratum_headers_corp" directive
+
+
+
+=== TEST 71: coep tokens are case-sensitive in browsers: "Require-Corp" is refused
+--- config
+    stratum_headers_coep Require-Corp;
+--- request
+GET /
+--- must_die
+--- error_log
+invalid value "Require-Corp" in "stratum_headers_coep" directive
