@@ -135,6 +135,10 @@ static json_t *ngx_stratum_audit_event(ngx_http_request_t *r,
 static ngx_int_t ngx_stratum_audit_set_str(ngx_http_request_t *r,
     json_t *obj, const char *key, u_char *data, size_t len,
     json_t *truncated);
+static ngx_int_t ngx_stratum_audit_redact_query(ngx_http_request_t *r,
+    ngx_str_t *query);
+static ngx_uint_t ngx_stratum_audit_secret_arg(u_char *name, size_t len,
+    u_char *value, size_t vlen);
 static ngx_int_t ngx_stratum_audit_set_field(ngx_http_request_t *r,
     ngx_stratum_audit_loc_conf_t *salcf, json_t *obj, ngx_uint_t field,
     ngx_str_t *value, json_t *truncated);
@@ -492,6 +496,7 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
     json_t                         *obj, *truncated;
     ngx_tm_t                        tm;
     ngx_str_t                       type, reason, detail, value, ua;
+    ngx_str_t                       query;
     ngx_int_t                       rc;
     ngx_uint_t                      status, refused;
     ngx_time_t                     *tp;
@@ -684,8 +689,15 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
                                     truncated);
 
     if (salcf->query && p && p < last) {
-        rc |= ngx_stratum_audit_set_str(r, obj, "query", p + 1,
-                                        last - p - 1, truncated);
+        query.data = p + 1;
+        query.len = last - p - 1;
+
+        if (ngx_stratum_audit_redact_query(r, &query) != NGX_OK) {
+            goto failed;
+        }
+
+        rc |= ngx_stratum_audit_set_str(r, obj, "query", query.data,
+                                        query.len, truncated);
     }
 
     rc |= json_object_set_new(obj, "status", json_integer(status));
@@ -744,6 +756,138 @@ failed:
 
 
 /* a client-supplied string, made valid UTF-8 and capped */
+
+/*
+ * a query string as the event keeps it: the value of an argument that
+ * carries a credential, by its name or because it is a JOSE token
+ * (a token read with "stratum_auth_token $arg_..."), becomes [redacted]
+ */
+
+static ngx_int_t
+ngx_stratum_audit_redact_query(ngx_http_request_t *r, ngx_str_t *query)
+{
+    u_char  *p, *last, *arg, *eq, *end, *out, *o;
+
+    static u_char  redacted[] = "[redacted]";
+
+    p = query->data;
+    last = p + query->len;
+
+    /* a redacted argument takes at least 4 bytes ("key="), plus a "&" */
+
+    out = NULL;
+    o = NULL;
+
+    for (arg = p; arg < last; arg = end + 1) {
+        end = ngx_strlchr(arg, last, '&');
+        if (end == NULL) {
+            end = last;
+        }
+
+        eq = ngx_strlchr(arg, end, '=');
+
+        if (eq == NULL
+            || !ngx_stratum_audit_secret_arg(arg, eq - arg, eq + 1,
+                                             end - eq - 1))
+        {
+            if (out) {
+                o = ngx_cpymem(o, arg, end - arg);
+                if (end < last) {
+                    *o++ = '&';
+                }
+            }
+
+            continue;
+        }
+
+        if (out == NULL) {
+            out = ngx_pnalloc(r->pool, query->len
+                              + (query->len / 4 + 1) * (sizeof(redacted) - 1));
+            if (out == NULL) {
+                return NGX_ERROR;
+            }
+
+            o = ngx_cpymem(out, p, arg - p);
+        }
+
+        o = ngx_cpymem(o, arg, eq + 1 - arg);
+        o = ngx_cpymem(o, redacted, sizeof(redacted) - 1);
+
+        if (end < last) {
+            *o++ = '&';
+        }
+    }
+
+    if (out) {
+        query->data = out;
+        query->len = o - out;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_stratum_audit_secret_arg(u_char *name, size_t len, u_char *value,
+    size_t vlen)
+{
+    size_t       i, dots;
+    ngx_str_t   *s;
+
+    static ngx_str_t  names[] = {
+        ngx_string("access_token"),
+        ngx_string("id_token"),
+        ngx_string("refresh_token"),
+        ngx_string("token"),
+        ngx_string("jwt"),
+        ngx_string("code"),
+        ngx_string("client_secret"),
+        ngx_string("secret"),
+        ngx_string("password"),
+        ngx_string("passwd"),
+        ngx_string("api_key"),
+        ngx_string("apikey"),
+        ngx_string("key"),
+        ngx_string("signature"),
+        ngx_string("sig"),
+        ngx_null_string
+    };
+
+    for (s = names; s->len; s++) {
+        if (s->len == len && ngx_strncasecmp(s->data, name, len) == 0) {
+            return 1;
+        }
+    }
+
+    /*
+     * a compact JWS or JWE: base64url segments joined by dots, the first
+     * a JSON object ("eyJ" is how base64url of '{"' begins)
+     */
+
+    if (vlen < 3 || ngx_strncmp(value, (u_char *) "eyJ", 3) != 0) {
+        return 0;
+    }
+
+    dots = 0;
+
+    for (i = 0; i < vlen; i++) {
+        if (value[i] == '.') {
+            dots++;
+            continue;
+        }
+
+        if (!((value[i] >= 'a' && value[i] <= 'z')
+              || (value[i] >= 'A' && value[i] <= 'Z')
+              || (value[i] >= '0' && value[i] <= '9')
+              || value[i] == '-' || value[i] == '_'))
+        {
+            return 0;
+        }
+    }
+
+    return dots >= 2;
+}
+
 
 static ngx_int_t
 ngx_stratum_audit_set_str(ngx_http_request_t *r, json_t *obj,

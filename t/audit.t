@@ -251,6 +251,30 @@ __DATA__
 
 
 
+=== TEST 5b: a credential in the query string is never written
+--- config
+    location /api/export/ {
+        stratum_auth         on;
+        stratum_auth_token   $arg_access_token;
+        stratum_audit_event  data_export;
+        stratum_audit_query  on;
+        empty_gif;
+    }
+--- request eval
+["GET /api/export/x?format=csv&access_token=$::Token&Password=hunter2&key=&q=eyJhbGciOiJIUzI1NiJ9.e30.c2ln&page=2",
+ "GET /audit"]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[".",
+ quotemeta(main::ev(event_type => 'data_export', success => 1,
+                    user_id => 'u1', tenant_id => 't1',
+                    path => '/api/export/x',
+                    query => 'format=csv&access_token=[redacted]&Password=[redacted]&key=[redacted]&q=[redacted]&page=2',
+                    status => 200)) . '\z']
+
+
+
 === TEST 6: unmarked locations: nothing by default, "request" when asked
 --- config
     location /quiet/ {
