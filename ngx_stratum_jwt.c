@@ -45,6 +45,7 @@ static EVP_PKEY *ngx_stratum_jwt_jwk_to_pkey(ngx_conf_t *cf, json_t *jwk,
 static ngx_int_t ngx_stratum_jwt_jwk_bytes(ngx_conf_t *cf, json_t *jwk,
     const char *name, ngx_str_t *out);
 static void ngx_stratum_jwt_cleanup_key(void *data);
+static ngx_uint_t ngx_stratum_jwt_verifies(json_t *ops);
 
 
 static ngx_stratum_jwt_alg_t  ngx_stratum_jwt_algs[NGX_STRATUM_JWT_NALGS] = {
@@ -194,6 +195,13 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
         if (v && !(json_is_string(v)
                    && ngx_strcmp(json_string_value(v), "sig") == 0))
         {
+            continue;
+        }
+
+        /* nor keys whose operations leave out "verify" (RFC 7517, 4.3) */
+
+        v = json_object_get(jwk, "key_ops");
+        if (v && !ngx_stratum_jwt_verifies(v)) {
             continue;
         }
 
@@ -791,6 +799,28 @@ ngx_stratum_jwt_jwk_bytes(ngx_conf_t *cf, json_t *jwk, const char *name,
     }
 
     return NGX_OK;
+}
+
+
+static ngx_uint_t
+ngx_stratum_jwt_verifies(json_t *ops)
+{
+    size_t   i;
+    json_t  *op;
+
+    if (!json_is_array(ops)) {
+        return 0;
+    }
+
+    json_array_foreach(ops, i, op) {
+        if (json_is_string(op)
+            && ngx_strcmp(json_string_value(op), "verify") == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

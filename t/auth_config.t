@@ -679,3 +679,17 @@ lets a request without a token through, where "stratum_auth_mfa on" asks for a s
 --- error_log
 [emerg]
 lets a request without a token through, where "stratum_auth_mfa on" asks for a second factor
+
+
+
+=== TEST 45: a JWKS whose keys are not for verifying ("key_ops")
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_jwks_file $TEST_NGINX_STRATUM_KEYS/jwks-ops.json;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log
+[emerg]
+jwks-ops.json" has no usable signature key

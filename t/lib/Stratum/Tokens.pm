@@ -231,6 +231,15 @@ sub make_keys {
         $enc,
     ] }) . "\n");
 
+    # keys whose "key_ops" leave out "verify" (RFC 7517, 4.3)
+    my $encrypt = _rsa_jwk('rsa', 'ops1');
+    $encrypt->{key_ops} = ['encrypt', 'wrapKey'];
+    my $not_list = _rsa_jwk('rsa2', 'ops2');
+    $not_list->{key_ops} = 'verify';
+
+    _write('jwks-ops.json', json_text({ keys => [ $encrypt, $not_list ] })
+           . "\n");
+
     _weak_keys();
 
     $ENV{TEST_NGINX_STRATUM_KEYS} = $Dir;
