@@ -95,6 +95,8 @@ typedef struct {
 
 
 static ngx_int_t ngx_stratum_rbac_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_stratum_rbac_value(ngx_http_request_t *r,
+    ngx_http_complex_value_t *cv, ngx_str_t *value);
 static ngx_stratum_rbac_role_t *ngx_stratum_rbac_find_role(
     ngx_http_request_t *r, ngx_stratum_rbac_main_conf_t *srmcf,
     ngx_str_t *name);
@@ -430,7 +432,7 @@ ngx_stratum_rbac_decide(ngx_http_request_t *r,
         }
 
         for (i = 0; i < n; i++) {
-            if (ngx_http_complex_value(r, &req[i].value, &values[i])
+            if (ngx_stratum_rbac_value(r, &req[i].value, &values[i])
                 != NGX_OK)
             {
                 return NGX_ERROR;
@@ -471,7 +473,7 @@ ngx_stratum_rbac_decide(ngx_http_request_t *r,
     }
 
     if (srlcf->tenant) {
-        if (ngx_http_complex_value(r, srlcf->tenant, &value) != NGX_OK) {
+        if (ngx_stratum_rbac_value(r, srlcf->tenant, &value) != NGX_OK) {
             return NGX_ERROR;
         }
 
@@ -486,6 +488,63 @@ ngx_stratum_rbac_decide(ngx_http_request_t *r,
     ctx->result = NGX_STRATUM_RBAC_ALLOWED;
 
     return NGX_OK;
+}
+
+
+/*
+ * what a location requires, for the request at hand: a subrequest shares
+ * the cached variables of its main request, so a "map" of $uri would
+ * still hold the main request's value, and an SSI include of another
+ * tenant's path would be checked as the page's tenant.  In a subrequest
+ * each variable the value uses is computed afresh, unless it has no
+ * value of its own to compute (a regex capture, set when the
+ * subrequest's location matched), and the main request's cache is left
+ * as it was.
+ */
+
+static ngx_int_t
+ngx_stratum_rbac_value(ngx_http_request_t *r, ngx_http_complex_value_t *cv,
+    ngx_str_t *value)
+{
+    ngx_int_t                   rc;
+    ngx_uint_t                  i, n, *index;
+    ngx_http_variable_value_t  *saved, *v;
+
+    if (r == r->main || cv->flushes == NULL) {
+        return ngx_http_complex_value(r, cv, value);
+    }
+
+    index = cv->flushes;
+
+    for (n = 0; index[n] != (ngx_uint_t) -1; n++) {
+        /* void */
+    }
+
+    saved = ngx_palloc(r->pool, (n + 1) * sizeof(ngx_http_variable_value_t));
+    if (saved == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        saved[i] = r->variables[index[i]];
+
+        r->variables[index[i]].valid = 0;
+        r->variables[index[i]].not_found = 0;
+
+        v = ngx_http_get_indexed_variable(r, index[i]);
+
+        if (v == NULL || v->not_found) {
+            r->variables[index[i]] = saved[i];
+        }
+    }
+
+    rc = ngx_http_complex_value(r, cv, value);
+
+    for (i = 0; i < n; i++) {
+        r->variables[index[i]] = saved[i];
+    }
+
+    return rc;
 }
 
 

@@ -27,6 +27,7 @@ our %T = (
         sub => 'user-1', tenant_id => 't-42',
         roles => ['analyst'], permissions => ['read', 'write'],
     }),
+    tenant42 => mint(claims => { sub => 'user-42', tenant_id => '42' }),
     other_key => mint(key => 'rsa2', claims => { sub => 'intruder' }),
 );
 
@@ -104,7 +105,7 @@ add_block_preprocessor(sub {
     $block->set_value('config', $Locations) unless defined $block->config;
 });
 
-plan tests => repeat_each() * (blocks() * 3);
+plan tests => repeat_each() * (blocks() * 3 + 6);
 
 run_tests();
 
@@ -215,5 +216,38 @@ GET /protected-page?to=/prot/x
 --- response_body
 [sub=user-1 tenant= roles= permissions=
 ]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 10: an SSI include of another tenant's path: the subrequest's own tenant counts, not the page's cached "map" value
+--- http_config
+    map $uri $tm {
+        ~^/tm/(?<n>\d+)/  $n;
+        default           "";
+    }
+--- config
+    location /tm/ {
+        ssi on;
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_rbac_tenant $tm;
+    }
+--- user_files
+>>> tm/42/dyn.html
+[<!--# include virtual="/tm/$arg_t/secret.txt" -->]
+>>> tm/42/secret.txt
+tenant 42 data
+>>> tm/43/secret.txt
+tenant 43 data
+--- request eval
+["GET /tm/42/dyn.html?t=43", "GET /tm/42/dyn.html?t=42", "GET /tm/43/secret.txt"]
+--- more_headers eval
+[("Authorization: Bearer $::T{tenant42}") x 3]
+--- error_code eval
+[200, 200, 403]
+--- response_body_like eval
+[qr/\A\[(?!.*tenant 43 data)/s, qr/\A\[tenant 42 data\n\]/, qr/\A\{"detail":"Tenant access denied: [^"]+"\}\n\z/]
 --- no_error_log
 [alert]
