@@ -137,8 +137,9 @@ static ngx_int_t ngx_stratum_audit_set_str(ngx_http_request_t *r,
     json_t *truncated);
 static ngx_int_t ngx_stratum_audit_redact_query(ngx_http_request_t *r,
     ngx_str_t *query);
-static ngx_uint_t ngx_stratum_audit_secret_arg(u_char *name, size_t len,
-    u_char *value, size_t vlen);
+static ngx_int_t ngx_stratum_audit_secret_arg(ngx_http_request_t *r,
+    u_char *name, size_t len, u_char *value, size_t vlen);
+static ngx_uint_t ngx_stratum_audit_jose(u_char *p, u_char *last);
 static ngx_int_t ngx_stratum_audit_set_field(ngx_http_request_t *r,
     ngx_stratum_audit_loc_conf_t *salcf, json_t *obj, ngx_uint_t field,
     ngx_str_t *value, json_t *truncated);
@@ -766,7 +767,8 @@ failed:
 static ngx_int_t
 ngx_stratum_audit_redact_query(ngx_http_request_t *r, ngx_str_t *query)
 {
-    u_char  *p, *last, *arg, *eq, *end, *out, *o;
+    u_char     *p, *last, *arg, *eq, *end, *out, *o;
+    ngx_int_t   rc;
 
     static u_char  redacted[] = "[redacted]";
 
@@ -786,10 +788,14 @@ ngx_stratum_audit_redact_query(ngx_http_request_t *r, ngx_str_t *query)
 
         eq = ngx_strlchr(arg, end, '=');
 
-        if (eq == NULL
-            || !ngx_stratum_audit_secret_arg(arg, eq - arg, eq + 1,
-                                             end - eq - 1))
-        {
+        rc = (eq == NULL) ? 0
+                          : ngx_stratum_audit_secret_arg(r, arg, eq - arg,
+                                                         eq + 1, end - eq - 1);
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (rc == 0) {
             if (out) {
                 o = ngx_cpymem(o, arg, end - arg);
                 if (end < last) {
@@ -827,12 +833,15 @@ ngx_stratum_audit_redact_query(ngx_http_request_t *r, ngx_str_t *query)
 }
 
 
-static ngx_uint_t
-ngx_stratum_audit_secret_arg(u_char *name, size_t len, u_char *value,
-    size_t vlen)
+/* 1: a credential, by its name or its value, as the application reads them */
+
+static ngx_int_t
+ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
+    u_char *value, size_t vlen)
 {
-    size_t       i, dots;
+    u_char      *d, *p, *last;
     ngx_str_t   *s;
+    u_char       low[3 * sizeof("client_secret")];
 
     static ngx_str_t  names[] = {
         ngx_string("access_token"),
@@ -853,39 +862,112 @@ ngx_stratum_audit_secret_arg(u_char *name, size_t len, u_char *value,
         ngx_null_string
     };
 
-    for (s = names; s->len; s++) {
-        if (s->len == len && ngx_strncasecmp(s->data, name, len) == 0) {
-            return 1;
+    /*
+     * "access%5Ftoken" is "access_token" to the application; a name of
+     * more than three times the longest one cannot decode to any
+     */
+
+    if (len <= sizeof(low)) {
+        d = low;
+        p = name;
+        ngx_unescape_uri(&d, &p, len, NGX_UNESCAPE_URI);
+
+        for (s = names; s->len; s++) {
+            if (s->len == (size_t) (d - low)
+                && ngx_strncasecmp(s->data, low, s->len) == 0)
+            {
+                return 1;
+            }
         }
     }
 
-    /*
-     * a compact JWS or JWE: base64url segments joined by dots, the first
-     * a JSON object ("eyJ" is how base64url of '{"' begins)
-     */
+    /* the value decoded, less a "Bearer " the client may have kept */
 
-    if (vlen < 3 || ngx_strncmp(value, (u_char *) "eyJ", 3) != 0) {
-        return 0;
+    d = ngx_pnalloc(r->pool, vlen + 1);
+    if (d == NULL) {
+        return NGX_ERROR;
     }
 
+    p = d;
+    last = value;
+    ngx_unescape_uri(&p, &last, vlen, NGX_UNESCAPE_URI);
+    last = p;
+    p = d;
+
+    while (p < last && (*p == ' ' || *p == '+' || *p == '\t')) {
+        p++;
+    }
+
+    if (last - p > 7 && ngx_strncasecmp(p, (u_char *) "Bearer", 6) == 0
+        && (p[6] == ' ' || p[6] == '+'))
+    {
+        p += 7;
+
+        while (p < last && (*p == ' ' || *p == '+')) {
+            p++;
+        }
+    }
+
+    return ngx_stratum_audit_jose(p, last);
+}
+
+
+/*
+ * a compact JWS or JWE: at least three base64url segments joined by
+ * dots, the first a JSON object (a JOSE header), whatever its spacing
+ */
+
+static ngx_uint_t
+ngx_stratum_audit_jose(u_char *p, u_char *last)
+{
+    u_char     *q, *first;
+    size_t      n;
+    ngx_str_t   src, dst;
+    ngx_uint_t  dots;
+    u_char      head[12];
+
+    first = NULL;
     dots = 0;
 
-    for (i = 0; i < vlen; i++) {
-        if (value[i] == '.') {
-            dots++;
+    for (q = p; q < last; q++) {
+        if (*q == '.') {
+            if (dots++ == 0) {
+                first = q;
+            }
+
             continue;
         }
 
-        if (!((value[i] >= 'a' && value[i] <= 'z')
-              || (value[i] >= 'A' && value[i] <= 'Z')
-              || (value[i] >= '0' && value[i] <= '9')
-              || value[i] == '-' || value[i] == '_'))
+        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')
+              || (*q >= '0' && *q <= '9') || *q == '-' || *q == '_'))
         {
             return 0;
         }
     }
 
-    return dots >= 2;
+    if (dots < 2 || first - p < 4) {
+        return 0;
+    }
+
+    /* the first bytes of the header are enough to see a '{' */
+
+    n = ngx_min((size_t) (first - p), 16) & ~((size_t) 3);
+
+    src.data = p;
+    src.len = n;
+    dst.data = head;
+
+    if (ngx_decode_base64url(&dst, &src) != NGX_OK) {
+        return 0;
+    }
+
+    for (q = head; q < head + dst.len; q++) {
+        if (*q != ' ' && *q != '\t' && *q != '\r' && *q != '\n') {
+            return *q == '{';
+        }
+    }
+
+    return 0;
 }
 
 

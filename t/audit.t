@@ -261,7 +261,7 @@ __DATA__
         empty_gif;
     }
 --- request eval
-["GET /api/export/x?format=csv&access_token=$::Token&Password=hunter2&key=&q=eyJhbGciOiJIUzI1NiJ9.e30.c2ln&page=2",
+["GET /api/export/x?format=csv&access_token=$::Token&Password=hunter2&key=&q=eyJhbGciOiJIUzI1NiJ9.e30.c2ln&page=2&ws=IHsiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJl&pass%77ord=s3&access%5Ftoken=s4&dots=eyJhbGciOiJIUzI1NiJ9%2Ee30%2ec2ln&auth=Bearer%20eyJhbGciOiJIUzI1NiJ9.e30.c2ln&v=1.2.3&host=www.example.com",
  "GET /audit"]
 --- error_code eval
 [200, 200]
@@ -270,7 +270,7 @@ __DATA__
  quotemeta(main::ev(event_type => 'data_export', success => 1,
                     user_id => 'u1', tenant_id => 't1',
                     path => '/api/export/x',
-                    query => 'format=csv&access_token=[redacted]&Password=[redacted]&key=[redacted]&q=[redacted]&page=2',
+                    query => 'format=csv&access_token=[redacted]&Password=[redacted]&key=[redacted]&q=[redacted]&page=2&ws=[redacted]&pass%77ord=[redacted]&access%5Ftoken=[redacted]&dots=[redacted]&auth=[redacted]&v=1.2.3&host=www.example.com',
                     status => 200)) . '\z']
 
 
