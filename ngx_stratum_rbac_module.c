@@ -493,13 +493,12 @@ ngx_stratum_rbac_decide(ngx_http_request_t *r,
 
 /*
  * what a location requires, for the request at hand: a subrequest shares
- * the cached variables of its main request, so a "map" of $uri would
- * still hold the main request's value, and an SSI include of another
- * tenant's path would be checked as the page's tenant.  In a subrequest
- * each variable the value uses is computed afresh, unless it has no
- * value of its own to compute (a regex capture, set when the
- * subrequest's location matched), and the main request's cache is left
- * as it was.
+ * the variable cache of its main request, so a "map" of $uri, or a map
+ * of that map, would still hold the main request's value, and an SSI
+ * include of another tenant's path would be checked as the page's
+ * tenant.  In a subrequest the value is computed with a cache of its
+ * own, empty but for what the subrequest itself has set: "set"
+ * variables, and the regex captures its location match stored
  */
 
 static ngx_int_t
@@ -508,41 +507,47 @@ ngx_stratum_rbac_value(ngx_http_request_t *r, ngx_http_complex_value_t *cv,
 {
     ngx_int_t                   rc;
     ngx_uint_t                  i, n, *index;
-    ngx_http_variable_value_t  *saved, *v;
+    ngx_http_variable_t        *var;
+    ngx_http_variable_value_t  *main_cache, *own, *v;
+    ngx_http_core_main_conf_t  *cmcf;
 
     if (r == r->main || cv->flushes == NULL) {
         return ngx_http_complex_value(r, cv, value);
     }
 
-    index = cv->flushes;
+    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
 
-    for (n = 0; index[n] != (ngx_uint_t) -1; n++) {
-        /* void */
-    }
+    var = cmcf->variables.elts;
+    n = cmcf->variables.nelts;
 
-    saved = ngx_palloc(r->pool, (n + 1) * sizeof(ngx_http_variable_value_t));
-    if (saved == NULL) {
+    own = ngx_pcalloc(r->pool, n * sizeof(ngx_http_variable_value_t));
+    if (own == NULL) {
         return NGX_ERROR;
     }
 
+    main_cache = r->variables;
+
     for (i = 0; i < n; i++) {
-        saved[i] = r->variables[index[i]];
+        if (var[i].flags & NGX_HTTP_VAR_WEAK) {
+            own[i] = main_cache[i];
+        }
+    }
 
-        r->variables[index[i]].valid = 0;
-        r->variables[index[i]].not_found = 0;
+    r->variables = own;
 
-        v = ngx_http_get_indexed_variable(r, index[i]);
+    /* a capture has no handler to compute it again: it is what was set */
 
-        if (v == NULL || v->not_found) {
-            r->variables[index[i]] = saved[i];
+    for (index = cv->flushes; *index != (ngx_uint_t) -1; index++) {
+        v = ngx_http_get_indexed_variable(r, *index);
+
+        if ((v == NULL || v->not_found) && main_cache[*index].valid) {
+            own[*index] = main_cache[*index];
         }
     }
 
     rc = ngx_http_complex_value(r, cv, value);
 
-    for (i = 0; i < n; i++) {
-        r->variables[index[i]] = saved[i];
-    }
+    r->variables = main_cache;
 
     return rc;
 }
@@ -1797,5 +1802,32 @@ ngx_stratum_rbac_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_stratum_rbac_subrequest_handler(ngx_http_request_t *r)
 {
-    return ngx_stratum_check_subrequest(r, ngx_stratum_rbac_handler);
+    ngx_int_t                rc;
+    ngx_stratum_rbac_ctx_t  *ctx, decision;
+
+    if (r == r->main) {
+        return NGX_DECLINED;
+    }
+
+    /*
+     * the main request keeps its own decision for its variables, the log
+     * and the audit record; a subrequest's refusal has answered already
+     */
+
+    ctx = ngx_stratum_rbac_get_ctx(r, 0);
+
+    if (ctx) {
+        decision = *ctx;
+
+    } else {
+        ngx_memzero(&decision, sizeof(ngx_stratum_rbac_ctx_t));
+    }
+
+    rc = ngx_stratum_check_subrequest(r, ngx_stratum_rbac_handler);
+
+    if (ctx) {
+        *ctx = decision;
+    }
+
+    return rc;
 }

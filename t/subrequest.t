@@ -105,7 +105,7 @@ add_block_preprocessor(sub {
     $block->set_value('config', $Locations) unless defined $block->config;
 });
 
-plan tests => repeat_each() * (blocks() * 3 + 6);
+plan tests => repeat_each() * (blocks() * 3 + 12);
 
 run_tests();
 
@@ -249,5 +249,58 @@ tenant 43 data
 [200, 200, 403]
 --- response_body_like eval
 [qr/\A\[(?!.*tenant 43 data)/s, qr/\A\[tenant 42 data\n\]/, qr/\A\{"detail":"Tenant access denied: [^"]+"\}\n\z/]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 11: the same through a map of a map, and a "set" variable of the subrequest still counts
+--- http_config
+    map $uri $raw {
+        ~^/m/(?<n>\d+)/  $n;
+        default          "";
+    }
+    map $raw $mm {
+        ~^(?<d>\d+)$  $d;
+        default       "";
+    }
+    map $uri $sraw {
+        ~^/s/(?<k>\d+)/  $k;
+        default          "";
+    }
+--- config
+    location /m/ {
+        ssi on;
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_rbac_tenant $mm;
+    }
+    location /s/ {
+        ssi on;
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        set $t $sraw;
+        stratum_rbac_tenant $t;
+        root html/m-as-s;
+    }
+--- user_files
+>>> m/42/dyn.html
+[<!--# include virtual="/m/$arg_t/secret.txt" -->]
+>>> m/42/secret.txt
+tenant 42 data
+>>> m/43/secret.txt
+tenant 43 data
+>>> m-as-s/s/42/own.html
+[<!--# include virtual="/s/42/ok.txt" -->]
+>>> m-as-s/s/42/ok.txt
+ok 42
+--- request eval
+["GET /m/42/dyn.html?t=43", "GET /m/42/dyn.html?t=42", "GET /s/42/own.html"]
+--- more_headers eval
+[("Authorization: Bearer $::T{tenant42}") x 3]
+--- error_code eval
+[200, 200, 200]
+--- response_body_like eval
+[qr/\A\[(?!.*tenant 43 data)/s, qr/\A\[tenant 42 data\n\]/, qr/\A\[ok 42\n\]/]
 --- no_error_log
 [alert]
