@@ -109,7 +109,7 @@ typedef struct {
     ngx_str_t                   event;
     ngx_flag_t                  event_set;
     ngx_flag_t                  requests;
-    ngx_flag_t                  query;
+    ngx_array_t                *query;         /* of ngx_str_t: names */
     ngx_uint_t                  modes[NGX_STRATUM_AUDIT_NFIELDS];
 } ngx_stratum_audit_loc_conf_t;
 
@@ -135,8 +135,8 @@ static json_t *ngx_stratum_audit_event(ngx_http_request_t *r,
 static ngx_int_t ngx_stratum_audit_set_str(ngx_http_request_t *r,
     json_t *obj, const char *key, u_char *data, size_t len,
     json_t *truncated);
-static ngx_int_t ngx_stratum_audit_redact_query(ngx_http_request_t *r,
-    ngx_str_t *query);
+static ngx_int_t ngx_stratum_audit_filter_query(ngx_http_request_t *r,
+    ngx_array_t *names, ngx_str_t *query);
 static ngx_int_t ngx_stratum_audit_secret_arg(ngx_http_request_t *r,
     u_char *name, size_t len, u_char *value, size_t vlen);
 static ngx_uint_t ngx_stratum_audit_jose(u_char *p, u_char *last);
@@ -175,6 +175,8 @@ static void *ngx_stratum_audit_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_stratum_audit_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_stratum_audit_log(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_stratum_audit_set_query(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_stratum_audit_set_event(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -218,8 +220,8 @@ static ngx_command_t  ngx_stratum_audit_commands[] = {
       NULL },
 
     { ngx_string("stratum_audit_query"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
-      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_stratum_audit_set_query,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_stratum_audit_loc_conf_t, query),
       NULL },
@@ -693,12 +695,16 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
         query.data = p + 1;
         query.len = last - p - 1;
 
-        if (ngx_stratum_audit_redact_query(r, &query) != NGX_OK) {
+        if (ngx_stratum_audit_filter_query(r, salcf->query, &query)
+            != NGX_OK)
+        {
             goto failed;
         }
 
-        rc |= ngx_stratum_audit_set_str(r, obj, "query", query.data,
-                                        query.len, truncated);
+        if (query.len) {
+            rc |= ngx_stratum_audit_set_str(r, obj, "query", query.data,
+                                            query.len, truncated);
+        }
     }
 
     rc |= json_object_set_new(obj, "status", json_integer(status));
@@ -759,26 +765,36 @@ failed:
 /* a client-supplied string, made valid UTF-8 and capped */
 
 /*
- * a query string as the event keeps it: the value of an argument that
- * carries a credential, by its name or because it is a JOSE token
- * (a token read with "stratum_auth_token $arg_..."), becomes [redacted]
+ * a query string as the event keeps it: only the arguments the location
+ * names (a query string may carry any credential), in their order; the
+ * value of one that still carries a credential, by its name or because
+ * it is a JOSE token, becomes [redacted]
  */
 
 static ngx_int_t
-ngx_stratum_audit_redact_query(ngx_http_request_t *r, ngx_str_t *query)
+ngx_stratum_audit_filter_query(ngx_http_request_t *r, ngx_array_t *names,
+    ngx_str_t *query)
 {
-    u_char     *p, *last, *arg, *eq, *end, *out, *o;
-    ngx_int_t   rc;
+    u_char      *p, *last, *arg, *eq, *end, *out, *o;
+    size_t       len;
+    ngx_int_t    rc;
+    ngx_str_t   *name;
+    ngx_uint_t   i;
 
     static u_char  redacted[] = "[redacted]";
 
     p = query->data;
     last = p + query->len;
 
-    /* a redacted argument takes at least 4 bytes ("key="), plus a "&" */
+    /* a kept argument takes at least 3 bytes ("a=&") and may grow by 10 */
 
-    out = NULL;
-    o = NULL;
+    out = ngx_pnalloc(r->pool, query->len
+                               + (query->len / 2 + 1) * (sizeof(redacted) - 1));
+    if (out == NULL) {
+        return NGX_ERROR;
+    }
+
+    o = out;
 
     for (arg = p; arg < last; arg = end + 1) {
         end = ngx_strlchr(arg, last, '&');
@@ -787,47 +803,44 @@ ngx_stratum_audit_redact_query(ngx_http_request_t *r, ngx_str_t *query)
         }
 
         eq = ngx_strlchr(arg, end, '=');
+        len = (eq ? eq : end) - arg;
+
+        name = names->elts;
+
+        for (i = 0; i < names->nelts; i++) {
+            if (name[i].len == len
+                && ngx_strncasecmp(name[i].data, arg, len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (i == names->nelts) {
+            continue;
+        }
+
+        if (o > out) {
+            *o++ = '&';
+        }
 
         rc = (eq == NULL) ? 0
-                          : ngx_stratum_audit_secret_arg(r, arg, eq - arg,
-                                                         eq + 1, end - eq - 1);
+                          : ngx_stratum_audit_secret_arg(r, arg, len, eq + 1,
+                                                         end - eq - 1);
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
         }
 
         if (rc == 0) {
-            if (out) {
-                o = ngx_cpymem(o, arg, end - arg);
-                if (end < last) {
-                    *o++ = '&';
-                }
-            }
-
+            o = ngx_cpymem(o, arg, end - arg);
             continue;
         }
 
-        if (out == NULL) {
-            out = ngx_pnalloc(r->pool, query->len
-                              + (query->len / 4 + 1) * (sizeof(redacted) - 1));
-            if (out == NULL) {
-                return NGX_ERROR;
-            }
-
-            o = ngx_cpymem(out, p, arg - p);
-        }
-
-        o = ngx_cpymem(o, arg, eq + 1 - arg);
+        o = ngx_cpymem(o, arg, len + 1);
         o = ngx_cpymem(o, redacted, sizeof(redacted) - 1);
-
-        if (end < last) {
-            *o++ = '&';
-        }
     }
 
-    if (out) {
-        query->data = out;
-        query->len = o - out;
-    }
+    query->data = out;
+    query->len = o - out;
 
     return NGX_OK;
 }
@@ -1711,7 +1724,7 @@ ngx_stratum_audit_create_loc_conf(ngx_conf_t *cf)
      */
 
     salcf->requests = NGX_CONF_UNSET;
-    salcf->query = NGX_CONF_UNSET;
+    salcf->query = NGX_CONF_UNSET_PTR;
 
     for (i = 0; i < NGX_STRATUM_AUDIT_NFIELDS; i++) {
         salcf->modes[i] = NGX_CONF_UNSET_UINT;
@@ -1741,7 +1754,7 @@ ngx_stratum_audit_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     ngx_conf_merge_value(conf->requests, prev->requests, 0);
-    ngx_conf_merge_value(conf->query, prev->query, 0);
+    ngx_conf_merge_ptr_value(conf->query, prev->query, NULL);
 
     samcf = ngx_http_conf_get_module_main_conf(cf, ngx_stratum_audit_module);
 
@@ -2134,6 +2147,63 @@ ngx_stratum_audit_redis_sink(ngx_conf_t *cf, ngx_str_t *name,
     *rsp = rs;
 
     return rs;
+}
+
+
+/* stratum_audit_query ARG ... | off */
+
+static char *
+ngx_stratum_audit_set_query(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_stratum_audit_loc_conf_t *salcf = conf;
+
+    ngx_str_t   *value, *name;
+    ngx_uint_t   i;
+
+    if (salcf->query != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2
+        && ngx_strcmp(value[1].data, "off") == 0)
+    {
+        salcf->query = NULL;
+        return NGX_CONF_OK;
+    }
+
+    salcf->query = ngx_array_create(cf->pool, cf->args->nelts - 1,
+                                    sizeof(ngx_str_t));
+    if (salcf->query == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (ngx_strcmp(value[i].data, "on") == 0) {
+            return "takes the names of the arguments to record, not "
+                   "\"on\": a query string may carry credentials";
+        }
+
+        if (value[i].len == 0
+            || ngx_strlchr(value[i].data, value[i].data + value[i].len, '&')
+            || ngx_strlchr(value[i].data, value[i].data + value[i].len, '='))
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid argument name \"%V\" in "
+                               "\"stratum_audit_query\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        name = ngx_array_push(salcf->query);
+        if (name == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *name = value[i];
+    }
+
+    return NGX_CONF_OK;
 }
 
 

@@ -228,11 +228,11 @@ __DATA__
     location /api/export/ {
         stratum_auth         on;
         stratum_audit_event  data_export;
-        stratum_audit_query  on;
+        stratum_audit_query  format;
         empty_gif;
     }
 --- request eval
-["GET /api/customers/7?fields=all", "GET /api/export/x?format=csv",
+["GET /api/customers/7?fields=all", "GET /api/export/x?format=csv&page=2",
  "GET /audit"]
 --- more_headers eval
 ["Authorization: Bearer $::MailToken", "Authorization: Bearer $::Token", ""]
@@ -251,17 +251,18 @@ __DATA__
 
 
 
-=== TEST 5b: a credential in the query string is never written
+=== TEST 5b: only the arguments named are written, and a credential among them never
 --- config
     location /api/export/ {
         stratum_auth         on;
         stratum_auth_token   $arg_access_token;
         stratum_audit_event  data_export;
-        stratum_audit_query  on;
+        stratum_audit_query  format access_token Password key q ws dots auth
+                             v host;
         empty_gif;
     }
 --- request eval
-["GET /api/export/x?format=csv&access_token=$::Token&Password=hunter2&key=&q=eyJhbGciOiJIUzI1NiJ9.e30.c2ln&page=2&ws=IHsiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJl&pass%77ord=s3&access%5Ftoken=s4&dots=eyJhbGciOiJIUzI1NiJ9%2Ee30%2ec2ln&auth=Bearer%20eyJhbGciOiJIUzI1NiJ9.e30.c2ln&v=1.2.3&host=www.example.com",
+["GET /api/export/x?format=csv&access_token=$::Token&Password=hunter2&key=&q=eyJhbGciOiJIUzI1NiJ9.e30.c2ln&page=2&ws=IHsiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJl&pass%77ord=s3&access%5Ftoken=s4&dots=eyJhbGciOiJIUzI1NiJ9%2Ee30%2ec2ln&auth=Bearer%20eyJhbGciOiJIUzI1NiJ9.e30.c2ln&v=1.2.3&host=www.example.com&unlisted=zzz",
  "GET /audit"]
 --- error_code eval
 [200, 200]
@@ -270,7 +271,7 @@ __DATA__
  quotemeta(main::ev(event_type => 'data_export', success => 1,
                     user_id => 'u1', tenant_id => 't1',
                     path => '/api/export/x',
-                    query => 'format=csv&access_token=[redacted]&Password=[redacted]&key=[redacted]&q=[redacted]&page=2&ws=[redacted]&pass%77ord=[redacted]&access%5Ftoken=[redacted]&dots=[redacted]&auth=[redacted]&v=1.2.3&host=www.example.com',
+                    query => 'format=csv&access_token=[redacted]&Password=[redacted]&key=[redacted]&q=[redacted]&ws=[redacted]&dots=[redacted]&auth=[redacted]&v=1.2.3&host=www.example.com',
                     status => 200)) . '\z']
 
 
@@ -647,3 +648,15 @@ invalid parameter "buffer=4k"
 [".", ".", ".", '\A(?:\{"timestamp"[^\n]*"path":"/api/\d"[^\n]*\n){2,3}\z']
 --- response_body_filters eval
 []
+
+
+
+=== TEST 5c: "stratum_audit_query on" is refused: the arguments to record are named
+--- config
+    location /x/ {
+        stratum_audit_query  on;
+        empty_gif;
+    }
+--- must_die
+--- error_log eval
+qr/"stratum_audit_query" directive takes the names of the arguments to record, not "on"/
