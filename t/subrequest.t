@@ -105,7 +105,7 @@ add_block_preprocessor(sub {
     $block->set_value('config', $Locations) unless defined $block->config;
 });
 
-plan tests => repeat_each() * (blocks() * 3 + 12);
+plan tests => repeat_each() * (blocks() * 3 + 18);
 
 run_tests();
 
@@ -302,5 +302,59 @@ ok 42
 [200, 200, 200]
 --- response_body_like eval
 [qr/\A\[(?!.*tenant 43 data)/s, qr/\A\[tenant 42 data\n\]/, qr/\A\[ok 42\n\]/]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 12: a variable both a map and the included location's "set" define, a map of a named capture, and the page's own decision after its includes
+--- http_config
+    map $http_x_tenant $dual {
+        default  $http_x_tenant;
+    }
+    map $cap $of_cap {
+        default  $cap;
+    }
+--- config
+    location ~ ^/dl/(\d+)/ {
+        ssi on;
+        set $dual $1;
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_rbac_tenant $dual;
+    }
+    location ~ ^/nm/(?<cap>[^/]+)/ {
+        ssi on;
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_rbac_tenant $of_cap;
+    }
+    location /plain/ {
+        ssi on;
+    }
+--- user_files
+>>> dl/42/page.html
+[<!--# include virtual="/dl/42/data.txt" -->][<!--# include virtual="/dl/43/data.txt" -->]
+>>> dl/42/data.txt
+dl 42
+>>> dl/43/data.txt
+dl 43
+>>> nm/42/page.html
+[<!--# include virtual="/nm/42/data.txt" -->]
+>>> nm/42/data.txt
+nm 42
+>>> plain/page.html
+[<!--# include virtual="/nm/43/x" wait="yes" -->][<!--# echo var="stratum_rbac_result" -->]
+--- request eval
+["GET /dl/42/page.html", "GET /nm/42/page.html", "GET /plain/page.html"]
+--- more_headers eval
+["Authorization: Bearer $::T{tenant42}\nX-Tenant: 42",
+ "Authorization: Bearer $::T{tenant42}", "Authorization: Bearer $::T{tenant42}"]
+--- error_code eval
+[200, 200, 200]
+--- response_body_like eval
+[qr/\A\[dl 42\n\]\[\{"detail":"Tenant access denied: [^"]+"\}\n\]\n\z/,
+ qr/\A\[nm 42\n\]\n\z/,
+ qr/\]\[off\]\n\z/]
 --- no_error_log
 [alert]
