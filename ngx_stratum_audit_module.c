@@ -139,7 +139,9 @@ static ngx_int_t ngx_stratum_audit_filter_query(ngx_http_request_t *r,
     ngx_array_t *names, ngx_str_t *query);
 static ngx_int_t ngx_stratum_audit_secret_arg(ngx_http_request_t *r,
     u_char *name, size_t len, u_char *value, size_t vlen);
-static ngx_uint_t ngx_stratum_audit_jose(u_char *p, u_char *last);
+static ngx_uint_t ngx_stratum_audit_b64url_char(u_char c);
+static ngx_int_t ngx_stratum_audit_jose(ngx_http_request_t *r, u_char *p,
+    u_char *last);
 static ngx_int_t ngx_stratum_audit_set_field(ngx_http_request_t *r,
     ngx_stratum_audit_loc_conf_t *salcf, json_t *obj, ngx_uint_t field,
     ngx_str_t *value, json_t *truncated);
@@ -852,7 +854,8 @@ static ngx_int_t
 ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
     u_char *value, size_t vlen)
 {
-    u_char      *d, *p, *last;
+    u_char      *d, *p, *last, *run;
+    ngx_int_t    rc;
     ngx_str_t   *s;
     u_char       low[3 * sizeof("client_secret")];
 
@@ -883,7 +886,7 @@ ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
     if (len <= sizeof(low)) {
         d = low;
         p = name;
-        ngx_unescape_uri(&d, &p, len, NGX_UNESCAPE_URI);
+        ngx_unescape_uri(&d, &p, len, 0);
 
         for (s = names; s->len; s++) {
             if (s->len == (size_t) (d - low)
@@ -894,7 +897,10 @@ ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
         }
     }
 
-    /* the value decoded, less a "Bearer " the client may have kept */
+    /*
+     * the value decoded: a token anywhere in it, "Bearer <token>",
+     * quoted, or between other text, is a run of base64url characters
+     */
 
     d = ngx_pnalloc(r->pool, vlen + 1);
     if (d == NULL) {
@@ -903,78 +909,97 @@ ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
 
     p = d;
     last = value;
-    ngx_unescape_uri(&p, &last, vlen, NGX_UNESCAPE_URI);
+    ngx_unescape_uri(&p, &last, vlen, 0);
     last = p;
-    p = d;
 
-    while (p < last && (*p == ' ' || *p == '+' || *p == '\t')) {
-        p++;
-    }
-
-    if (last - p > 7 && ngx_strncasecmp(p, (u_char *) "Bearer", 6) == 0
-        && (p[6] == ' ' || p[6] == '+'))
-    {
-        p += 7;
-
-        while (p < last && (*p == ' ' || *p == '+')) {
+    for (p = d; p < last; p = run) {
+        while (p < last && !ngx_stratum_audit_b64url_char(*p)) {
             p++;
+        }
+
+        /* "=" belongs to a run only as padding: "id_token=eyJ..." is two */
+
+        for (run = p; run < last; run++) {
+            if (*run == '=') {
+                if (run + 1 < last && run[1] != '=' && run[1] != '.') {
+                    break;
+                }
+
+                continue;
+            }
+
+            if (!ngx_stratum_audit_b64url_char(*run)) {
+                break;
+            }
+        }
+
+        if (run < last && *run == '=') {
+            run++;
+        }
+
+        rc = ngx_stratum_audit_jose(r, p, run);
+        if (rc != 0) {
+            return rc;
         }
     }
 
-    return ngx_stratum_audit_jose(p, last);
+    return 0;
+}
+
+
+static ngx_uint_t
+ngx_stratum_audit_b64url_char(u_char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+           || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
 }
 
 
 /*
- * a compact JWS or JWE: at least three base64url segments joined by
- * dots, the first a JSON object (a JOSE header), whatever its spacing
+ * 1: a compact JWS or JWE, padded or not: at least three segments joined
+ * by dots, the first a JSON object (a JOSE header) however it is spaced
  */
 
-static ngx_uint_t
-ngx_stratum_audit_jose(u_char *p, u_char *last)
+static ngx_int_t
+ngx_stratum_audit_jose(ngx_http_request_t *r, u_char *p, u_char *last)
 {
-    u_char     *q, *first;
-    size_t      n;
-    ngx_str_t   src, dst;
-    ngx_uint_t  dots;
-    u_char      head[12];
+    u_char      *q, *first;
+    ngx_str_t    src, dst;
+    ngx_uint_t   dots;
 
     first = NULL;
     dots = 0;
 
     for (q = p; q < last; q++) {
-        if (*q == '.') {
-            if (dots++ == 0) {
-                first = q;
-            }
-
-            continue;
-        }
-
-        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')
-              || (*q >= '0' && *q <= '9') || *q == '-' || *q == '_'))
-        {
-            return 0;
+        if (*q == '.' && dots++ == 0) {
+            first = q;
         }
     }
 
-    if (dots < 2 || first - p < 4) {
+    if (dots < 2) {
         return 0;
     }
 
-    /* the first bytes of the header are enough to see a '{' */
-
-    n = ngx_min((size_t) (first - p), 16) & ~((size_t) 3);
-
     src.data = p;
-    src.len = n;
-    dst.data = head;
+
+    for (src.len = first - p; src.len && p[src.len - 1] == '='; src.len--) {
+        /* void */
+    }
+
+    if (src.len < 2) {
+        return 0;
+    }
+
+    dst.data = ngx_pnalloc(r->pool, ngx_base64_decoded_length(src.len));
+    if (dst.data == NULL) {
+        return NGX_ERROR;
+    }
 
     if (ngx_decode_base64url(&dst, &src) != NGX_OK) {
         return 0;
     }
 
-    for (q = head; q < head + dst.len; q++) {
+    for (q = dst.data; q < dst.data + dst.len; q++) {
         if (*q != ' ' && *q != '\t' && *q != '\r' && *q != '\n') {
             return *q == '{';
         }
@@ -2167,7 +2192,7 @@ ngx_stratum_audit_set_query(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
 
     if (cf->args->nelts == 2
-        && ngx_strcmp(value[1].data, "off") == 0)
+        && ngx_strcasecmp(value[1].data, (u_char *) "off") == 0)
     {
         salcf->query = NULL;
         return NGX_CONF_OK;
@@ -2180,7 +2205,9 @@ ngx_stratum_audit_set_query(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     for (i = 1; i < cf->args->nelts; i++) {
-        if (ngx_strcmp(value[i].data, "on") == 0) {
+        if (ngx_strcasecmp(value[i].data, (u_char *) "on") == 0
+            || ngx_strcasecmp(value[i].data, (u_char *) "off") == 0)
+        {
             return "takes the names of the arguments to record, not "
                    "\"on\": a query string may carry credentials";
         }

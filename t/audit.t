@@ -258,11 +258,11 @@ __DATA__
         stratum_auth_token   $arg_access_token;
         stratum_audit_event  data_export;
         stratum_audit_query  format access_token Password key q ws dots auth
-                             v host;
+                             v host nl bt tr pad quoted nested ws13;
         empty_gif;
     }
 --- request eval
-["GET /api/export/x?format=csv&access_token=$::Token&Password=hunter2&key=&q=eyJhbGciOiJIUzI1NiJ9.e30.c2ln&page=2&ws=IHsiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJl&pass%77ord=s3&access%5Ftoken=s4&dots=eyJhbGciOiJIUzI1NiJ9%2Ee30%2ec2ln&auth=Bearer%20eyJhbGciOiJIUzI1NiJ9.e30.c2ln&v=1.2.3&host=www.example.com&unlisted=zzz",
+["GET /api/export/x?format=csv&access_token=$::Token&Password=hunter2&key=&q=eyJhbGciOiJIUzI1NiJ9.e30.c2ln&page=2&ws=IHsiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJl&pass%77ord=s3&access%5Ftoken=s4&dots=eyJhbGciOiJIUzI1NiJ9%2Ee30%2ec2ln&auth=Bearer%20eyJhbGciOiJIUzI1NiJ9.e30.c2ln&v=1.2.3&host=www.example.com&unlisted=zzz&nl=%0AeyJhbGciOiJIUzI1NiJ9.e30.c2ln&bt=Bearer%09eyJhbGciOiJIUzI1NiJ9.e30.c2ln&tr=eyJhbGciOiJIUzI1NiJ9.e30.c2ln%20&pad=eyJhbGciOiJSUzI1NiJ9.e30.c2ln&quoted=%22eyJhbGciOiJIUzI1NiJ9.e30.c2ln%22&nested=https://a.example/cb%3Fid_token%3DeyJhbGciOiJIUzI1NiJ9.e30.c2ln&ws13=ICAgICAgICAgICAgIHsiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
  "GET /audit"]
 --- error_code eval
 [200, 200]
@@ -271,7 +271,7 @@ __DATA__
  quotemeta(main::ev(event_type => 'data_export', success => 1,
                     user_id => 'u1', tenant_id => 't1',
                     path => '/api/export/x',
-                    query => 'format=csv&access_token=[redacted]&Password=[redacted]&key=[redacted]&q=[redacted]&ws=[redacted]&dots=[redacted]&auth=[redacted]&v=1.2.3&host=www.example.com',
+                    query => 'format=csv&access_token=[redacted]&Password=[redacted]&key=[redacted]&q=[redacted]&ws=[redacted]&dots=[redacted]&auth=[redacted]&v=1.2.3&host=www.example.com&nl=[redacted]&bt=[redacted]&tr=[redacted]&pad=[redacted]&quoted=[redacted]&nested=[redacted]&ws13=[redacted]',
                     status => 200)) . '\z']
 
 
@@ -655,6 +655,18 @@ invalid parameter "buffer=4k"
 --- config
     location /x/ {
         stratum_audit_query  on;
+        empty_gif;
+    }
+--- must_die
+--- error_log eval
+qr/"stratum_audit_query" directive takes the names of the arguments to record, not "on"/
+
+
+
+=== TEST 5d: "on" in any case is refused too
+--- config
+    location /x/ {
+        stratum_audit_query  ON;
         empty_gif;
     }
 --- must_die
