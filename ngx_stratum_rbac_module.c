@@ -54,7 +54,6 @@ typedef struct {
     ngx_array_t                 roles;      /* of ngx_stratum_rbac_role_t */
     ngx_hash_t                  hash;       /* name -> role */
     size_t                      longest;    /* of the role names */
-    ngx_flag_t                  checks;     /* a location requires */
 
     /* written by each worker in its own copy */
     uint32_t                    warned[NGX_STRATUM_RBAC_WARN_MAX];
@@ -98,26 +97,10 @@ typedef struct {
 } ngx_stratum_rbac_ctx_t;
 
 
-/* a variable the main request had cached when a subrequest began */
-
-typedef struct {
-    ngx_uint_t                  index;
-    ngx_http_variable_value_t   value;
-} ngx_stratum_rbac_cached_t;
-
-
-/* a subrequest's own module context: what it found cached */
-
-typedef struct {
-    ngx_stratum_rbac_cached_t  *cached;
-    ngx_uint_t                  ncached;
-} ngx_stratum_rbac_sr_ctx_t;
-
 
 static ngx_int_t ngx_stratum_rbac_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_stratum_rbac_value(ngx_http_request_t *r,
     ngx_http_complex_value_t *cv, ngx_str_t *value);
-static ngx_int_t ngx_stratum_rbac_subrequest_start(ngx_http_request_t *r);
 static ngx_stratum_rbac_role_t *ngx_stratum_rbac_find_role(
     ngx_http_request_t *r, ngx_stratum_rbac_main_conf_t *srmcf,
     ngx_str_t *name);
@@ -514,13 +497,14 @@ ngx_stratum_rbac_decide(ngx_http_request_t *r,
 
 /*
  * what a location requires, for the request at hand.  A subrequest
- * shares the variable cache of its main request, so a "map" of $uri, or
- * a map of that map, would still hold the main request's value, and an
- * SSI include of another tenant's path would be checked as the page's
- * tenant.  A subrequest's check therefore uses a cache of its own: what
- * the subrequest wrote itself ("set", the captures of its location
- * match, values it computed) is kept, and what was cached already when
- * it began, and is unchanged since, is computed again.
+ * shares the variable cache of its main request: a "map" of $uri, or a
+ * map of that map, may still hold the main request's value, and an SSI
+ * include of another tenant's path would be checked as the page's
+ * tenant.  In a subrequest the value is computed twice, as nginx hands
+ * it and with a cache of the subrequest's own (empty but for "set"
+ * variables, and the regex captures the value names); when the two
+ * differ, nobody can tell which one the subrequest means, and the value
+ * is empty, which denies.
  */
 
 static ngx_int_t
@@ -529,28 +513,28 @@ ngx_stratum_rbac_value(ngx_http_request_t *r, ngx_http_complex_value_t *cv,
 {
     size_t                      size;
     ngx_int_t                   rc;
-    ngx_uint_t                  i;
+    ngx_str_t                   own_value;
+    ngx_uint_t                  i, *index;
+    ngx_http_variable_t        *var;
     ngx_stratum_rbac_ctx_t     *ctx;
-    ngx_http_variable_value_t  *shared, *v;
-    ngx_stratum_rbac_cached_t  *c;
+    ngx_http_variable_value_t  *shared, *own, *v;
     ngx_http_core_main_conf_t  *cmcf;
-    ngx_stratum_rbac_sr_ctx_t  *sr;
 
-    if (r == r->main || cv->flushes == NULL) {
-        return ngx_http_complex_value(r, cv, value);
+    if (ngx_http_complex_value(r, cv, value) != NGX_OK) {
+        return NGX_ERROR;
     }
 
-    sr = ngx_http_get_module_ctx(r, ngx_stratum_rbac_module);
-    ctx = ngx_stratum_rbac_get_ctx(r, 1);
+    if (r == r->main || cv->flushes == NULL) {
+        return NGX_OK;
+    }
 
-    if (sr == NULL || ctx == NULL) {
-        /* never so: the subrequest's start was seen; refuse, not guess */
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "stratum rbac: a subrequest without its start");
+    ctx = ngx_stratum_rbac_get_ctx(r, 1);
+    if (ctx == NULL) {
         return NGX_ERROR;
     }
 
     cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+    var = cmcf->variables.elts;
     size = cmcf->variables.nelts * sizeof(ngx_http_variable_value_t);
 
     if (ctx->own == NULL) {
@@ -560,72 +544,49 @@ ngx_stratum_rbac_value(ngx_http_request_t *r, ngx_http_complex_value_t *cv,
         }
     }
 
+    own = ctx->own;
     shared = r->variables;
-    ngx_memcpy(ctx->own, shared, size);
 
-    for (c = sr->cached, i = 0; i < sr->ncached; c++, i++) {
-        v = &ctx->own[c->index];
+    ngx_memzero(own, size);
 
-        if (v->valid && v->data == c->value.data && v->len == c->value.len) {
-            v->valid = 0;
-            v->not_found = 0;
+    for (i = 0; i < cmcf->variables.nelts; i++) {
+        if (var[i].flags & NGX_HTTP_VAR_WEAK) {
+            own[i] = shared[i];
         }
     }
 
-    r->variables = ctx->own;
-    rc = ngx_http_complex_value(r, cv, value);
+    r->variables = own;
+
+    /* a capture has no handler to compute it again: it is what was set */
+
+    for (index = cv->flushes; *index != (ngx_uint_t) -1; index++) {
+        v = ngx_http_get_indexed_variable(r, *index);
+
+        if ((v == NULL || v->not_found) && shared[*index].valid) {
+            own[*index] = shared[*index];
+        }
+    }
+
+    rc = ngx_http_complex_value(r, cv, &own_value);
+
     r->variables = shared;
 
-    return rc;
-}
-
-
-/*
- * a subrequest begins (the server rewrite phase, before any "set" of
- * its own): what is cached now is the main request's
- */
-
-static ngx_int_t
-ngx_stratum_rbac_subrequest_start(ngx_http_request_t *r)
-{
-    ngx_uint_t                     i, n;
-    ngx_stratum_rbac_cached_t     *c;
-    ngx_stratum_rbac_sr_ctx_t     *sr;
-    ngx_http_core_main_conf_t     *cmcf;
-    ngx_stratum_rbac_main_conf_t  *srmcf;
-
-    srmcf = ngx_http_get_module_main_conf(r, ngx_stratum_rbac_module);
-
-    if (r == r->main || !srmcf->checks) {
-        return NGX_DECLINED;
+    if (rc != NGX_OK) {
+        return NGX_ERROR;
     }
 
-    cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
+    if (own_value.len != value->len
+        || ngx_memcmp(own_value.data, value->data, value->len) != 0)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "stratum rbac: a requirement of this subrequest has "
+                      "one value with the main request's variables and "
+                      "another with its own: denied");
 
-    for (n = 0, i = 0; i < cmcf->variables.nelts; i++) {
-        n += r->variables[i].valid;
+        value->len = 0;
     }
 
-    sr = ngx_palloc(r->pool, sizeof(ngx_stratum_rbac_sr_ctx_t)
-                             + n * sizeof(ngx_stratum_rbac_cached_t));
-    if (sr == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    sr->cached = (ngx_stratum_rbac_cached_t *) (sr + 1);
-    sr->ncached = n;
-
-    for (c = sr->cached, i = 0; i < cmcf->variables.nelts; i++) {
-        if (r->variables[i].valid) {
-            c->index = i;
-            c->value = r->variables[i];
-            c++;
-        }
-    }
-
-    ngx_http_set_ctx(r, sr, ngx_stratum_rbac_module);
-
-    return NGX_DECLINED;
+    return NGX_OK;
 }
 
 
@@ -1253,7 +1214,6 @@ ngx_stratum_rbac_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     srmcf = ngx_http_conf_get_module_main_conf(cf, ngx_stratum_rbac_module);
-    srmcf->checks = 1;
 
     if (srmcf->api->enabled(cf)) {
         return NGX_CONF_OK;
@@ -1871,13 +1831,6 @@ ngx_stratum_rbac_init(ngx_conf_t *cf)
     }
 
     *h = ngx_stratum_rbac_subrequest_handler;
-
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_SERVER_REWRITE_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    *h = ngx_stratum_rbac_subrequest_start;
 
     return NGX_OK;
 }

@@ -105,7 +105,7 @@ add_block_preprocessor(sub {
     $block->set_value('config', $Locations) unless defined $block->config;
 });
 
-plan tests => repeat_each() * (blocks() * 3 + 18);
+plan tests => repeat_each() * (blocks() * 3 + 24);
 
 run_tests();
 
@@ -307,7 +307,7 @@ ok 42
 
 
 
-=== TEST 12: a variable both a map and the included location's "set" define, a map of a named capture, and the page's own decision after its includes
+=== TEST 12: a variable both a map and the included location's "set" define; a map of a named capture (denied in a subrequest: told apart from a stale value it cannot be); the page's own decision after its includes
 --- http_config
     map $http_x_tenant $dual {
         default  $http_x_tenant;
@@ -354,7 +354,79 @@ nm 42
 [200, 200, 200]
 --- response_body_like eval
 [qr/\A\[dl 42\n\]\[\{"detail":"Tenant access denied: [^"]+"\}\n\]\n\z/,
- qr/\A\[nm 42\n\]\n\z/,
+ qr/\A\[\{"detail":"Tenant access denied: the request names no tenant"\}\n\]\n\z/,
  qr/\]\[off\]\n\z/]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 13: a map of a map computed early in the included location, a constant "set" the page ran too, and a subrequest that moves to a named location
+--- http_config
+    map $uri $e_uri {
+        ~^/e\w*/(?<n>\d+)/  $n;
+        default             "";
+    }
+    map $e_uri $e_mm {
+        default  $e_uri;
+    }
+--- config
+    location ~ \.shtml$ {
+        ssi on;
+        default_type text/html;
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_rbac_tenant $e_uri;
+    }
+    location /e7/ {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        if ($e_mm = "zz") {
+            return 418;
+        }
+        stratum_rbac_tenant $e_mm;
+    }
+    location ^~ /ec/42/ {
+        ssi on;
+        default_type text/html;
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        set $st 42;
+        stratum_rbac_tenant $st;
+    }
+    location /e9/ {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_rbac_tenant $e_uri;
+        error_page 404 = @fallback;
+    }
+    location @fallback {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_rbac_tenant $e_uri;
+        root html/fb;
+        try_files /p.txt =404;
+    }
+--- user_files
+>>> e7/42/page.shtml
+[<!--# include virtual="/e7/43/a.txt" -->]
+>>> e7/43/a.txt
+tenant 43 data
+>>> ec/42/page.shtml
+[<!--# include virtual="/ec/42/a.txt" -->]
+>>> ec/42/a.txt
+ok 42
+>>> e9/42/page.shtml
+[<!--# include virtual="/e9/42/missing.txt" -->]
+>>> fb/p.txt
+fallback
+--- request eval
+["GET /e7/42/page.shtml", "GET /ec/42/page.shtml", "GET /e9/42/page.shtml"]
+--- more_headers eval
+[("Authorization: Bearer $::T{tenant42}") x 3]
+--- error_code eval
+[200, 200, 200]
+--- response_body_like eval
+[qr/\A\[(?!.*tenant 43 data)/s, qr/\A\[ok 42\n\]\n\z/, qr/\A\[fallback\n\]\n\z/]
 --- no_error_log
 [alert]
