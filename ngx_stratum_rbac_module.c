@@ -501,10 +501,11 @@ ngx_stratum_rbac_decide(ngx_http_request_t *r,
  * map of that map, may still hold the main request's value, and an SSI
  * include of another tenant's path would be checked as the page's
  * tenant.  In a subrequest the value is computed twice, as nginx hands
- * it and with a cache of the subrequest's own (empty but for "set"
- * variables, and the regex captures the value names); when the two
- * differ, nobody can tell which one the subrequest means, and the value
- * is empty, which denies.
+ * it and with an empty cache of the subrequest's own, so that every
+ * variable is computed from the subrequest itself; when the two differ,
+ * the value is empty, which denies.  A "set" variable or a regex capture
+ * cannot be computed again (the one may be stale, the other is only
+ * stored): in a subrequest they read as empty and deny.
  */
 
 static ngx_int_t
@@ -514,10 +515,8 @@ ngx_stratum_rbac_value(ngx_http_request_t *r, ngx_http_complex_value_t *cv,
     size_t                      size;
     ngx_int_t                   rc;
     ngx_str_t                   own_value;
-    ngx_uint_t                  i, *index;
-    ngx_http_variable_t        *var;
     ngx_stratum_rbac_ctx_t     *ctx;
-    ngx_http_variable_value_t  *shared, *own, *v;
+    ngx_http_variable_value_t  *shared;
     ngx_http_core_main_conf_t  *cmcf;
 
     if (ngx_http_complex_value(r, cv, value) != NGX_OK) {
@@ -534,7 +533,6 @@ ngx_stratum_rbac_value(ngx_http_request_t *r, ngx_http_complex_value_t *cv,
     }
 
     cmcf = ngx_http_get_module_main_conf(r, ngx_http_core_module);
-    var = cmcf->variables.elts;
     size = cmcf->variables.nelts * sizeof(ngx_http_variable_value_t);
 
     if (ctx->own == NULL) {
@@ -544,29 +542,11 @@ ngx_stratum_rbac_value(ngx_http_request_t *r, ngx_http_complex_value_t *cv,
         }
     }
 
-    own = ctx->own;
     shared = r->variables;
 
-    ngx_memzero(own, size);
+    ngx_memzero(ctx->own, size);
 
-    for (i = 0; i < cmcf->variables.nelts; i++) {
-        if (var[i].flags & NGX_HTTP_VAR_WEAK) {
-            own[i] = shared[i];
-        }
-    }
-
-    r->variables = own;
-
-    /* a capture has no handler to compute it again: it is what was set */
-
-    for (index = cv->flushes; *index != (ngx_uint_t) -1; index++) {
-        v = ngx_http_get_indexed_variable(r, *index);
-
-        if ((v == NULL || v->not_found) && shared[*index].valid) {
-            own[*index] = shared[*index];
-        }
-    }
-
+    r->variables = ctx->own;
     rc = ngx_http_complex_value(r, cv, &own_value);
 
     r->variables = shared;

@@ -105,7 +105,7 @@ add_block_preprocessor(sub {
     $block->set_value('config', $Locations) unless defined $block->config;
 });
 
-plan tests => repeat_each() * (blocks() * 3 + 24);
+plan tests => repeat_each() * (blocks() * 3 + 27);
 
 run_tests();
 
@@ -254,7 +254,7 @@ tenant 43 data
 
 
 
-=== TEST 11: the same through a map of a map, and a "set" variable of the subrequest still counts
+=== TEST 11: the same through a map of a map; a "set" variable cannot be computed again in a subrequest: denied
 --- http_config
     map $uri $raw {
         ~^/m/(?<n>\d+)/  $n;
@@ -301,7 +301,8 @@ ok 42
 --- error_code eval
 [200, 200, 200]
 --- response_body_like eval
-[qr/\A\[(?!.*tenant 43 data)/s, qr/\A\[tenant 42 data\n\]/, qr/\A\[ok 42\n\]/]
+[qr/\A\[(?!.*tenant 43 data)/s, qr/\A\[tenant 42 data\n\]/,
+ qr/\A\[\{"detail":"Tenant access denied: the request names no tenant"\}\n\]/]
 --- no_error_log
 [alert]
 
@@ -361,7 +362,7 @@ nm 42
 
 
 
-=== TEST 13: a map of a map computed early in the included location, a constant "set" the page ran too, and a subrequest that moves to a named location
+=== TEST 13: a map of a map computed early in the included location, a constant "set" (denied: it cannot be computed again), a subrequest that moves to a named location
 --- http_config
     map $uri $e_uri {
         ~^/e\w*/(?<n>\d+)/  $n;
@@ -427,6 +428,56 @@ fallback
 --- error_code eval
 [200, 200, 200]
 --- response_body_like eval
-[qr/\A\[(?!.*tenant 43 data)/s, qr/\A\[ok 42\n\]\n\z/, qr/\A\[fallback\n\]\n\z/]
+[qr/\A\[(?!.*tenant 43 data)/s,
+ qr/\A\[\{"detail":"Tenant access denied: the request names no tenant"\}\n\]\n\z/,
+ qr/\A\[fallback\n\]\n\z/]
+--- no_error_log
+[alert]
+
+
+
+=== TEST 14: "set" from a stale map, and a named capture of the page's location: neither reads another tenant
+--- http_config
+    map $uri $st_t {
+        ~^/st(?<n>\d+)/  $n;
+    }
+--- config
+    location /st {
+        ssi on;
+        default_type text/html;
+        set $tt $st_t;
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_rbac_tenant $tt;
+    }
+    location ~ ^/cp(?<cn>\d+)/ {
+        ssi on;
+        default_type text/html;
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_rbac_tenant $cn;
+    }
+    location ^~ /cp43/static/ {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_rbac_tenant $cn;
+    }
+--- user_files
+>>> st42/p.html
+[<!--# include virtual="/st43/secret.txt" -->]
+>>> st43/secret.txt
+tenant 43 data
+>>> cp42/q.html
+[<!--# include virtual="/cp43/static/secret.txt" -->]
+>>> cp43/static/secret.txt
+tenant 43 static
+--- request eval
+["GET /st42/p.html", "GET /cp42/q.html"]
+--- more_headers eval
+[("Authorization: Bearer $::T{tenant42}") x 2]
+--- error_code eval
+[200, 200]
+--- response_body_like eval
+[qr/\A\[(?!.*tenant 43)/s, qr/\A\[(?!.*tenant 43)/s]
 --- no_error_log
 [alert]
