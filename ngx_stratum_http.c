@@ -88,7 +88,53 @@ ngx_stratum_check_subrequest(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
+    /*
+     * nginx does not normalize a subrequest's URI: an SSI include of
+     * "//t2/x" matches no protected "location ~ ^/t2/" and is served by
+     * whatever location catches it, from the same file; such a URI is
+     * refused wherever it lands
+     */
+
+    if (ngx_stratum_unnormalized(&r->uri)) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "stratum: a subrequest to a URI with \"//\", \".\" "
+                      "or \"..\" segments is refused: it would escape the "
+                      "location of its normalized form");
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
     rc = access(r);
 
     return (rc == NGX_OK) ? NGX_DECLINED : rc;
+}
+
+
+/* "//", or a "." or ".." segment: what nginx merges in a client's URI */
+
+ngx_uint_t
+ngx_stratum_unnormalized(ngx_str_t *uri)
+{
+    u_char  *p, *last;
+
+    p = uri->data;
+    last = p + uri->len;
+
+    for ( /* void */ ; p < last; p++) {
+        if (*p != '/') {
+            continue;
+        }
+
+        if (p + 1 < last && p[1] == '/') {
+            return 1;
+        }
+
+        if (p + 1 < last && p[1] == '.'
+            && (p + 2 == last || p[2] == '/'
+                || (p[2] == '.' && (p + 3 == last || p[3] == '/'))))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }

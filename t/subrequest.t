@@ -481,3 +481,34 @@ tenant 43 static
 [qr/\A\[(?!.*tenant 43)/s, qr/\A\[(?!.*tenant 43)/s]
 --- no_error_log
 [alert]
+
+
+
+=== TEST 15: an SSI include of an unnormalized path ("//", "/./") matches no protected location: refused wherever it lands
+--- http_config
+    map $uri $un_t {
+        ~^/un(?<n>\d+)/  $n;
+    }
+--- config
+    location ~ ^/un\d+/ {
+        ssi on;
+        default_type text/html;
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+        stratum_rbac_tenant $un_t;
+    }
+--- user_files
+>>> un42/page.html
+[<!--# include virtual="//un43/secret.txt" -->][<!--# include virtual="/./un43/secret.txt" -->][<!--# include virtual="/un42/ok.txt" -->]
+>>> un42/ok.txt
+ok 42
+>>> un43/secret.txt
+tenant 43 data
+--- request
+GET /un42/page.html
+--- more_headers eval
+"Authorization: Bearer $::T{tenant42}"
+--- error_code: 200
+--- response_body_like: \A\[(?!.*tenant 43).*ok 42
+--- error_log
+a subrequest to a URI with "//", "." or ".." segments is refused
