@@ -583,10 +583,17 @@ ngx_stratum_rbac_find_role(ngx_http_request_t *r,
     u_char                   *low;
     ngx_uint_t                key;
     ngx_stratum_rbac_role_t  *role;
+    u_char                    buf[64];
 
-    low = ngx_pnalloc(r->pool, name->len);
-    if (low == NULL) {
-        return NULL;
+    /* on every request: the pool only for names longer than usual */
+
+    low = buf;
+
+    if (name->len > sizeof(buf)) {
+        low = ngx_pnalloc(r->pool, name->len);
+        if (low == NULL) {
+            return NULL;
+        }
     }
 
     key = ngx_hash_strlow(low, name->data, name->len);

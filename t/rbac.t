@@ -823,3 +823,19 @@ _EOC_
  "WWW-Authenticate: Bearer error=\"invalid_token\", error_description=\"token malformed\""]
 --- no_error_log
 [error]
+
+
+
+=== TEST 37: a role name longer than the lookup's stack buffer is still found, case and all
+--- http_config eval
+$::HttpConfig . <<'_EOC_';
+    stratum_rbac_role  RoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRole  long:x;
+_EOC_
+--- config eval: $::ByArg
+--- request eval
+["GET /api/?p=long:x", "GET /api/?p=long:x"]
+--- more_headers eval
+[::bearer(roles => ['RoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRole']), ::bearer(roles => [lc 'RoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRoleRole'])]
+--- error_code eval: [200, 403]
+--- no_error_log
+[error]
