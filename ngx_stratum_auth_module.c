@@ -120,6 +120,7 @@ typedef struct {
     ngx_str_t                   token;
     json_t                     *payload;       /* parsed lazily on a hit */
     ngx_uint_t                  cache_status;
+    const char                 *bad_claim;     /* for the log line */
     unsigned                    refusal_logged:1;
 } ngx_stratum_auth_ctx_t;
 
@@ -139,8 +140,10 @@ static ngx_stratum_auth_result_e ngx_stratum_auth_check_header(
     ngx_stratum_jwt_key_t ***keys, ngx_uint_t *nkeys, ngx_uint_t *alg,
     ngx_pool_t *pool);
 static ngx_stratum_auth_result_e ngx_stratum_auth_check_claims(
-    ngx_http_request_t *r, ngx_stratum_auth_loc_conf_t *sacf, json_t *claims,
-    ngx_stratum_claims_t *out, ngx_stratum_auth_times_t *times);
+    ngx_http_request_t *r, ngx_stratum_auth_loc_conf_t *sacf,
+    ngx_stratum_auth_ctx_t *ctx, ngx_stratum_auth_times_t *times);
+static ngx_stratum_auth_result_e ngx_stratum_auth_bad_claim(
+    ngx_stratum_auth_ctx_t *ctx, const char *name);
 static ngx_stratum_auth_result_e ngx_stratum_auth_check_times(
     ngx_stratum_auth_loc_conf_t *sacf, ngx_stratum_auth_times_t *times);
 static ngx_int_t ngx_stratum_auth_numeric_date(json_t *v, int64_t *out);
@@ -560,6 +563,7 @@ ngx_stratum_auth_check(ngx_http_request_t *r,
     ngx_memzero(&times, sizeof(ngx_stratum_auth_times_t));
     ctx->cache_status = 0;
     ctx->refusal_logged = 0;
+    ctx->bad_claim = NULL;
 
     if (ctx->payload) {
         json_decref(ctx->payload);
@@ -789,8 +793,7 @@ ngx_stratum_auth_verify(ngx_http_request_t *r,
 
     ctx->claims.alg = *ngx_stratum_jwt_alg_name(alg);
 
-    return ngx_stratum_auth_check_claims(r, sacf, ctx->payload, &ctx->claims,
-                                         times);
+    return ngx_stratum_auth_check_claims(r, sacf, ctx, times);
 }
 
 
@@ -903,13 +906,17 @@ ngx_stratum_auth_check_header(ngx_stratum_auth_loc_conf_t *sacf,
 
 static ngx_stratum_auth_result_e
 ngx_stratum_auth_check_claims(ngx_http_request_t *r,
-    ngx_stratum_auth_loc_conf_t *sacf, json_t *claims,
-    ngx_stratum_claims_t *out, ngx_stratum_auth_times_t *times)
+    ngx_stratum_auth_loc_conf_t *sacf, ngx_stratum_auth_ctx_t *ctx,
+    ngx_stratum_auth_times_t *times)
 {
-    size_t       i;
-    json_t      *v, *m;
-    ngx_str_t   *method;
-    ngx_uint_t   k, n;
+    size_t                 i;
+    json_t                *v, *m, *claims;
+    ngx_str_t             *method;
+    ngx_uint_t             k, n;
+    ngx_stratum_claims_t  *out;
+
+    claims = ctx->payload;
+    out = &ctx->claims;
 
     /* RFC 7519 NumericDate: JSON numbers only, never coerced */
 
@@ -917,27 +924,27 @@ ngx_stratum_auth_check_claims(ngx_http_request_t *r,
                                       &times->exp)
         != NGX_OK)
     {
-        return NGX_STRATUM_AUTH_BAD_CLAIMS;
+        return ngx_stratum_auth_bad_claim(ctx, "exp");
     }
 
     v = json_object_get(claims, "nbf");
     times->has_nbf = (v != NULL);
 
     if (v && ngx_stratum_auth_numeric_date(v, &times->nbf) != NGX_OK) {
-        return NGX_STRATUM_AUTH_BAD_CLAIMS;
+        return ngx_stratum_auth_bad_claim(ctx, "nbf");
     }
 
     v = json_object_get(claims, "iat");
     times->has_iat = (v != NULL);
 
     if (v && ngx_stratum_auth_numeric_date(v, &times->iat) != NGX_OK) {
-        return NGX_STRATUM_AUTH_BAD_CLAIMS;
+        return ngx_stratum_auth_bad_claim(ctx, "iat");
     }
 
     v = json_object_get(claims, "iss");
 
     if (v && !json_is_string(v)) {
-        return NGX_STRATUM_AUTH_BAD_CLAIMS;
+        return ngx_stratum_auth_bad_claim(ctx, "iss");
     }
 
     if (sacf->issuer.len
@@ -965,7 +972,7 @@ ngx_stratum_auth_check_claims(ngx_http_request_t *r,
 
         json_array_foreach(v, i, m) {
             if (!json_is_string(m)) {
-                return NGX_STRATUM_AUTH_BAD_CLAIMS;
+                return ngx_stratum_auth_bad_claim(ctx, "aud");
             }
 
             if (json_string_length(m) == sacf->audience.len
@@ -981,7 +988,7 @@ ngx_stratum_auth_check_claims(ngx_http_request_t *r,
         }
 
     } else if (v) {
-        return NGX_STRATUM_AUTH_BAD_CLAIMS;
+        return ngx_stratum_auth_bad_claim(ctx, "aud");
 
     } else if (sacf->audience.len) {
         return NGX_STRATUM_AUTH_BAD_AUDIENCE;
@@ -998,7 +1005,7 @@ ngx_stratum_auth_check_claims(ngx_http_request_t *r,
                                       &out->sub)
         != NGX_OK)
     {
-        return NGX_STRATUM_AUTH_BAD_CLAIMS;
+        return ngx_stratum_auth_bad_claim(ctx, "sub");
     }
 
     v = json_object_get(claims, "tenant_id");
@@ -1016,20 +1023,24 @@ ngx_stratum_auth_check_claims(ngx_http_request_t *r,
     } else if (ngx_stratum_auth_claim_string(r->pool, v, &out->tenant_id)
                != NGX_OK)
     {
-        return NGX_STRATUM_AUTH_BAD_CLAIMS;
+        return ngx_stratum_auth_bad_claim(ctx, "tenant_id");
     }
 
     out->has_tenant = (v != NULL);
 
     if (ngx_stratum_auth_claim_list(r->pool, json_object_get(claims, "roles"),
                                     &out->roles)
-        != NGX_OK
-        || ngx_stratum_auth_claim_list(r->pool,
-                                       json_object_get(claims, "permissions"),
-                                       &out->permissions)
-           != NGX_OK)
+        != NGX_OK)
     {
-        return NGX_STRATUM_AUTH_BAD_CLAIMS;
+        return ngx_stratum_auth_bad_claim(ctx, "roles");
+    }
+
+    if (ngx_stratum_auth_claim_list(r->pool,
+                                    json_object_get(claims, "permissions"),
+                                    &out->permissions)
+        != NGX_OK)
+    {
+        return ngx_stratum_auth_bad_claim(ctx, "permissions");
     }
 
     /* a second factor: "mfa": true, or an "amr" method that is one */
@@ -1037,7 +1048,7 @@ ngx_stratum_auth_check_claims(ngx_http_request_t *r,
     v = json_object_get(claims, "mfa");
 
     if (v && !json_is_boolean(v)) {
-        return NGX_STRATUM_AUTH_BAD_CLAIMS;
+        return ngx_stratum_auth_bad_claim(ctx, "mfa");
     }
 
     out->mfa = json_is_true(v);
@@ -1045,12 +1056,12 @@ ngx_stratum_auth_check_claims(ngx_http_request_t *r,
     v = json_object_get(claims, "amr");
 
     if (v && !json_is_array(v)) {
-        return NGX_STRATUM_AUTH_BAD_CLAIMS;
+        return ngx_stratum_auth_bad_claim(ctx, "amr");
     }
 
     json_array_foreach(v, i, m) {
         if (!json_is_string(m)) {
-            return NGX_STRATUM_AUTH_BAD_CLAIMS;
+            return ngx_stratum_auth_bad_claim(ctx, "amr");
         }
 
         if (sacf->mfa_methods) {
@@ -1075,6 +1086,17 @@ ngx_stratum_auth_check_claims(ngx_http_request_t *r,
     out->exp = (time_t) times->exp;
 
     return NGX_STRATUM_AUTH_OK;
+}
+
+
+/* names the claim in the log line: the reason, never the value */
+
+static ngx_stratum_auth_result_e
+ngx_stratum_auth_bad_claim(ngx_stratum_auth_ctx_t *ctx, const char *name)
+{
+    ctx->bad_claim = name;
+
+    return NGX_STRATUM_AUTH_BAD_CLAIMS;
 }
 
 
@@ -1292,8 +1314,15 @@ ngx_stratum_auth_refuse(ngx_http_request_t *r,
     ctx = ngx_stratum_auth_get_ctx(r, 0);
 
     if (ctx == NULL || !ctx->refusal_logged) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "stratum auth: token refused: %V", detail);
+        if (result == NGX_STRATUM_AUTH_BAD_CLAIMS && ctx && ctx->bad_claim) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "stratum auth: token refused: %V: \"%s\"",
+                          detail, ctx->bad_claim);
+
+        } else {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "stratum auth: token refused: %V", detail);
+        }
 
         if (ctx) {
             ctx->refusal_logged = 1;

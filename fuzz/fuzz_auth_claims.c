@@ -162,8 +162,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     ngx_memzero(&times, sizeof(ngx_stratum_auth_times_t));
 
-    result = ngx_stratum_auth_check_claims(fr.r, sacf, json, &ctx->claims,
-                                           &times);
+    result = ngx_stratum_auth_check_claims(fr.r, sacf, ctx, &times);
+
+    /* a claim of the wrong type is always named in the log line */
+    ngx_stratum_fuzz_check((result == NGX_STRATUM_AUTH_BAD_CLAIMS)
+                           == (ctx->bad_claim != NULL));
 
     if (result == NGX_STRATUM_AUTH_OK) {
         ngx_stratum_fuzz_check(times.exp >= -NGX_STRATUM_AUTH_TIME_MAX

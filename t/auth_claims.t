@@ -513,7 +513,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "iss"
 --- no_error_log eval
 ["[error]", $::T{iss_number}]
 
@@ -706,7 +706,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "aud"
 --- no_error_log eval
 ["[error]", $::T{aud_number}]
 
@@ -731,7 +731,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "aud"
 --- no_error_log eval
 ["[error]", $::T{aud_arr_number}]
 
@@ -777,7 +777,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "exp"
 --- no_error_log eval
 ["[error]", $::T{exp_string}]
 
@@ -801,7 +801,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "exp"
 --- no_error_log eval
 ["[error]", $::T{no_exp}]
 
@@ -825,7 +825,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "exp"
 --- no_error_log eval
 ["[error]", $::T{exp_null}]
 
@@ -849,7 +849,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "nbf"
 --- no_error_log eval
 ["[error]", $::T{nbf_bool}]
 
@@ -873,7 +873,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "iat"
 --- no_error_log eval
 ["[error]", $::T{iat_string}]
 
@@ -897,7 +897,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "roles"
 --- no_error_log eval
 ["[error]", $::T{roles_string}]
 
@@ -921,7 +921,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "roles"
 --- no_error_log eval
 ["[error]", $::T{roles_number}]
 
@@ -945,7 +945,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "roles"
 --- no_error_log eval
 ["[error]", $::T{roles_comma}]
 
@@ -969,7 +969,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "permissions"
 --- no_error_log eval
 ["[error]", $::T{perms_object}]
 
@@ -993,7 +993,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "sub"
 --- no_error_log eval
 ["[error]", $::T{sub_number}]
 
@@ -1017,7 +1017,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "sub"
 --- no_error_log eval
 ["[error]", $::T{sub_newline}]
 
@@ -1041,7 +1041,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "tenant_id"
 --- no_error_log eval
 ["[error]", $::T{tenant_bool}]
 

@@ -432,7 +432,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "amr"
 --- no_error_log eval
 ["[error]", $::T{amr_string}]
 
@@ -457,7 +457,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "amr"
 --- no_error_log eval
 ["[error]", $::T{amr_number}]
 
@@ -482,7 +482,7 @@ GET /api
 WWW-Authenticate: Bearer error="invalid_token", error_description="invalid claims"
 Content-Type: application/json
 --- error_log
-stratum auth: token refused: invalid claims
+stratum auth: token refused: invalid claims: "mfa"
 --- no_error_log eval
 ["[error]", $::T{mfa_string}]
 
