@@ -187,10 +187,12 @@ space         := $(empty) $(empty)
 # fuzz/dict/NAME.dict.  FUZZ_SRCS_NAME lists the module sources linked in
 # (a target that calls a module's static functions includes its .c file
 # instead); a target whose sources are missing is skipped, with a note.
-FUZZ_SRCS_jwt_split   := ngx_stratum_jwt.c
-FUZZ_SRCS_jwks        := ngx_stratum_jwt.c
-FUZZ_SRCS_auth_claims := ngx_stratum_jwt.c $(wildcard ngx_stratum_http.c)
-FUZZ_SRCS_auth_token  := ngx_stratum_jwt.c $(wildcard ngx_stratum_http.c)
+FUZZ_SRCS_jwt_split   := ngx_stratum_jwt.c ngx_stratum_conf.c
+FUZZ_SRCS_jwks        := ngx_stratum_jwt.c ngx_stratum_conf.c
+FUZZ_SRCS_auth_claims := ngx_stratum_jwt.c ngx_stratum_conf.c \
+                         $(wildcard ngx_stratum_http.c)
+FUZZ_SRCS_auth_token  := ngx_stratum_jwt.c ngx_stratum_conf.c \
+                         $(wildcard ngx_stratum_http.c)
 FUZZ_SRCS_rbac_match  := ngx_stratum_rbac_match.c
 FUZZ_SRCS_ratelimit   := $(wildcard ngx_stratum_http.c)
 

@@ -12,6 +12,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_stratum_conf.h"
+
 
 /*
  * What the auth module hands to the other modules of the project.
@@ -96,16 +98,7 @@ typedef struct {
 } ngx_stratum_auth_api_t;
 
 
-/*
- * shared by the modules that refuse requests (ngx_stratum_http.c, built
- * into each of them, hidden so that no module uses another's copy)
- */
-
-#if (defined __GNUC__)
-#define NGX_STRATUM_HIDDEN  __attribute__((visibility("hidden")))
-#else
-#define NGX_STRATUM_HIDDEN
-#endif
+/* shared by the modules that refuse requests (ngx_stratum_http.c) */
 
 NGX_STRATUM_HIDDEN ngx_int_t ngx_stratum_send_refusal(ngx_http_request_t *r,
     ngx_uint_t status, ngx_buf_t *body);

@@ -2346,13 +2346,8 @@ ngx_stratum_audit_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_stratum_audit_main_conf_t *samcf = conf;
 
-    u_char           *p;
-    size_t            len;
-    ssize_t           n;
-    ngx_fd_t          fd;
-    ngx_str_t        *value, name;
-    ngx_file_info_t   fi;
-    ngx_file_t        file;
+    size_t      len;
+    ngx_str_t  *value, name, data;
 
     if (samcf->key.data) {
         return "is duplicate";
@@ -2361,86 +2356,32 @@ ngx_stratum_audit_key_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
     name = value[1];
 
-    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+    if (ngx_stratum_conf_read_file(cf, &name, "hash key file",
+                                   NGX_STRATUM_AUDIT_KEY_MAX, cf->pool, &data)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
-    fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%s\" failed", name.data);
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_memzero(&file, sizeof(ngx_file_t));
-    file.fd = fd;
-    file.name = name;
-    file.log = cf->log;
-
-    p = NULL;
-    len = 0;
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_fd_info_n " \"%s\" failed", name.data);
-        goto failed;
-    }
-
-    len = ngx_file_size(&fi);
-
-    if (len > NGX_STRATUM_AUDIT_KEY_MAX) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "hash key file \"%s\" is larger than %d bytes",
-                           name.data, NGX_STRATUM_AUDIT_KEY_MAX);
-        goto failed;
-    }
-
-    p = ngx_pnalloc(cf->pool, len + 1);
-    if (p == NULL) {
-        goto failed;
-    }
-
-    n = ngx_read_file(&file, p, len, 0);
-    if (n == NGX_ERROR) {
-        goto failed;
-    }
-
-    len = n;
+    len = data.len;
 
     /* a final newline is not part of the key */
-    while (len && (p[len - 1] == '\n' || p[len - 1] == '\r')) {
+    while (len && (data.data[len - 1] == '\n' || data.data[len - 1] == '\r')) {
         len--;
     }
 
     if (len < NGX_STRATUM_AUDIT_KEY_MIN) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "hash key in \"%s\" is shorter than %d bytes",
-                           name.data, NGX_STRATUM_AUDIT_KEY_MIN);
-        goto failed;
+                           "hash key in \"%V\" is shorter than %d bytes",
+                           &name, NGX_STRATUM_AUDIT_KEY_MIN);
+        ngx_explicit_memzero(data.data, data.len);
+        return NGX_CONF_ERROR;
     }
 
-    samcf->key.data = p;
+    samcf->key.data = data.data;
     samcf->key.len = len;
 
-    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
-                           ngx_close_file_n " \"%s\" failed", name.data);
-    }
-
     return NGX_CONF_OK;
-
-failed:
-
-    if (p) {
-        ngx_explicit_memzero(p, len);
-    }
-
-    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
-                           ngx_close_file_n " \"%s\" failed", name.data);
-    }
-
-    return NGX_CONF_ERROR;
 }
 
 

@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "ngx_stratum_conf.h"
 #include "ngx_stratum_jwt.h"
 
 
@@ -35,8 +36,6 @@ typedef struct {
 } ngx_stratum_jwt_alg_t;
 
 
-static ngx_int_t ngx_stratum_jwt_read_file(ngx_conf_t *cf, ngx_str_t *path,
-    ngx_str_t *out);
 static ngx_int_t ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys,
     EVP_PKEY *pkey, ngx_str_t *kid, ngx_int_t only, ngx_str_t *path);
 static ngx_uint_t ngx_stratum_jwt_key_algs(EVP_PKEY *pkey);
@@ -103,7 +102,9 @@ ngx_stratum_jwt_load_pem(ngx_conf_t *cf, ngx_str_t *path, ngx_str_t *kid,
     EVP_PKEY   *pkey;
     ngx_str_t   data;
 
-    if (ngx_stratum_jwt_read_file(cf, path, &data) != NGX_OK) {
+    if (ngx_stratum_conf_read_file(cf, path, "key file",
+                                   NGX_STRATUM_JWT_MAX_FILE, cf->temp_pool,
+                                   &data) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -157,7 +158,9 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
     ngx_uint_t    added;
     json_error_t  err;
 
-    if (ngx_stratum_jwt_read_file(cf, path, &data) != NGX_OK) {
+    if (ngx_stratum_conf_read_file(cf, path, "key file",
+                                   NGX_STRATUM_JWT_MAX_FILE, cf->temp_pool,
+                                   &data) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -287,84 +290,6 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
 done:
 
     json_decref(root);
-
-    return rc;
-}
-
-
-static ngx_int_t
-ngx_stratum_jwt_read_file(ngx_conf_t *cf, ngx_str_t *path, ngx_str_t *out)
-{
-    ssize_t          n;
-    ngx_fd_t         fd;
-    ngx_int_t        rc;
-    ngx_file_t       file;
-    ngx_file_info_t  fi;
-
-    if (ngx_conf_full_name(cf->cycle, path, 1) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%V\" failed", path);
-        return NGX_ERROR;
-    }
-
-    rc = NGX_ERROR;
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_fd_info_n " \"%V\" failed", path);
-        goto done;
-    }
-
-    if (!ngx_is_file(&fi)) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "key file \"%V\" is not a regular file", path);
-        goto done;
-    }
-
-    if (ngx_file_size(&fi) > NGX_STRATUM_JWT_MAX_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "key file \"%V\" is larger than %d bytes",
-                           path, NGX_STRATUM_JWT_MAX_FILE);
-        goto done;
-    }
-
-    out->len = (size_t) ngx_file_size(&fi);
-    out->data = ngx_pnalloc(cf->temp_pool, out->len + 1);
-    if (out->data == NULL) {
-        goto done;
-    }
-
-    ngx_memzero(&file, sizeof(ngx_file_t));
-    file.fd = fd;
-    file.name = *path;
-    file.log = cf->log;
-
-    n = ngx_read_file(&file, out->data, out->len, 0);
-    if (n == NGX_ERROR) {
-        goto done;
-    }
-
-    if ((size_t) n != out->len) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           ngx_read_file_n " \"%V\" returned only %z bytes",
-                           path, n);
-        goto done;
-    }
-
-    out->data[out->len] = '\0';
-    rc = NGX_OK;
-
-done:
-
-    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
-                           ngx_close_file_n " \"%V\" failed", path);
-    }
 
     return rc;
 }

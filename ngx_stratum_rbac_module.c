@@ -147,8 +147,6 @@ static char *ngx_stratum_rbac_require(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_stratum_rbac_tenant(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static ngx_int_t ngx_stratum_rbac_read_file(ngx_conf_t *cf, ngx_str_t *path,
-    ngx_str_t *out);
 static ngx_int_t ngx_stratum_rbac_parse_file(ngx_conf_t *cf,
     ngx_stratum_rbac_main_conf_t *srmcf, ngx_str_t *path, json_t *root);
 static ngx_stratum_rbac_role_t *ngx_stratum_rbac_add_role(ngx_conf_t *cf,
@@ -1244,7 +1242,9 @@ ngx_stratum_rbac_roles_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
     path = value[1];
 
-    if (ngx_stratum_rbac_read_file(cf, &path, &data) != NGX_OK) {
+    if (ngx_stratum_conf_read_file(cf, &path, "roles file",
+                                   NGX_STRATUM_RBAC_MAX_FILE, cf->temp_pool,
+                                   &data) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -1720,80 +1720,6 @@ ngx_stratum_rbac_where(ngx_conf_t *cf, ngx_stratum_rbac_loc_conf_t *srlcf,
     srlcf->directive = cmd->name;
     srlcf->file = cf->conf_file->file.name.data;
     srlcf->line = cf->conf_file->line;
-}
-
-
-static ngx_int_t
-ngx_stratum_rbac_read_file(ngx_conf_t *cf, ngx_str_t *path, ngx_str_t *out)
-{
-    ssize_t          n;
-    ngx_fd_t         fd;
-    ngx_int_t        rc;
-    ngx_file_t       file;
-    ngx_file_info_t  fi;
-
-    if (ngx_conf_full_name(cf->cycle, path, 1) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_open_file_n " \"%V\" failed", path);
-        return NGX_ERROR;
-    }
-
-    rc = NGX_ERROR;
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           ngx_fd_info_n " \"%V\" failed", path);
-        goto done;
-    }
-
-    if (ngx_file_size(&fi) > NGX_STRATUM_RBAC_MAX_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "roles file \"%V\" is larger than %d bytes",
-                           path, NGX_STRATUM_RBAC_MAX_FILE);
-        goto done;
-    }
-
-    out->len = (size_t) ngx_file_size(&fi);
-
-    /* one byte more, so that an empty file is not a NULL buffer */
-
-    out->data = ngx_pnalloc(cf->temp_pool, out->len + 1);
-    if (out->data == NULL) {
-        goto done;
-    }
-
-    ngx_memzero(&file, sizeof(ngx_file_t));
-    file.fd = fd;
-    file.name = *path;
-    file.log = cf->log;
-
-    n = ngx_read_file(&file, out->data, out->len, 0);
-    if (n == NGX_ERROR) {
-        goto done;
-    }
-
-    if ((size_t) n != out->len) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           ngx_read_file_n " \"%V\" returned only %z bytes",
-                           path, n);
-        goto done;
-    }
-
-    rc = NGX_OK;
-
-done:
-
-    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
-                           ngx_close_file_n " \"%V\" failed", path);
-    }
-
-    return rc;
 }
 
 

@@ -506,6 +506,16 @@ qr/open\(\) ".*none.key" failed/
 
 
 
+=== TEST 15b: a FIFO where the key file is expected
+--- http_config
+    stratum_audit_hash_key_file  $TEST_NGINX_STRATUM_KEYS/fifo;
+--- config
+--- must_die
+--- error_log eval
+qr{hash key file "\S+/fifo" is not a regular file in \S+nginx\.conf:\d+}
+
+
+
 === TEST 16: unknown field, bad mode, mask of user_agent
 --- http_config
     stratum_audit_field  email  mask;

@@ -693,3 +693,29 @@ lets a request without a token through, where "stratum_auth_mfa on" asks for a s
 --- error_log
 [emerg]
 jwks-ops.json" has no usable signature key
+
+
+
+=== TEST 46: a FIFO where a key file is expected
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/fifo;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log eval
+["[emerg]", qr{key file "\S+/fifo" is not a regular file in \S+nginx\.conf:\d+}]
+
+
+
+=== TEST 47: a FIFO where a JWKS file is expected
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_jwks_file $TEST_NGINX_STRATUM_KEYS/fifo;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log eval
+["[emerg]", qr{key file "\S+/fifo" is not a regular file in \S+nginx\.conf:\d+}]

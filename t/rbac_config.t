@@ -706,3 +706,15 @@ _EOC_
 --- error_log
 [emerg]
 roles "Ops" and "ops" differ only in case
+
+
+
+=== TEST 50: a FIFO where the roles file is expected
+--- http_config eval
+$::Keys . <<'_EOC_';
+    stratum_rbac_roles_file  $TEST_NGINX_STRATUM_KEYS/fifo;
+_EOC_
+--- config
+--- must_die
+--- error_log eval
+["[emerg]", qr{roles file "\S+/fifo" is not a regular file in \S+nginx\.conf:\d+}]

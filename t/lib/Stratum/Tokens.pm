@@ -46,6 +46,7 @@ use File::Spec ();
 use File::Temp qw(tempdir);
 use JSON::PP ();
 use MIME::Base64 qw(encode_base64 decode_base64);
+use POSIX ();
 
 our @EXPORT = qw(mint forge fresh b64url b64url_decode json_text
                  tamper segments);
@@ -241,6 +242,9 @@ sub make_keys {
            . "\n");
 
     _weak_keys();
+
+    # a FIFO where a file is expected: opening it must not wait for a writer
+    POSIX::mkfifo("$Dir/fifo", 0600) or croak "mkfifo $Dir/fifo: $!";
 
     $ENV{TEST_NGINX_STRATUM_KEYS} = $Dir;
 
