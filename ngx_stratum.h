@@ -102,7 +102,7 @@ typedef struct {
 
 NGX_STRATUM_HIDDEN ngx_int_t ngx_stratum_send_refusal(ngx_http_request_t *r,
     ngx_uint_t status, ngx_buf_t *body);
-NGX_STRATUM_HIDDEN ngx_int_t ngx_stratum_check_subrequest(
+NGX_STRATUM_HIDDEN ngx_int_t ngx_stratum_check_internal(
     ngx_http_request_t *r, ngx_http_handler_pt access);
 NGX_STRATUM_HIDDEN ngx_uint_t ngx_stratum_unnormalized(ngx_str_t *uri);
 

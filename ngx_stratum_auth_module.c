@@ -126,7 +126,7 @@ typedef struct {
 
 
 static ngx_int_t ngx_stratum_auth_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_stratum_auth_subrequest_handler(
+static ngx_int_t ngx_stratum_auth_precontent_handler(
     ngx_http_request_t *r);
 static ngx_stratum_auth_result_e ngx_stratum_auth_check(ngx_http_request_t *r,
     ngx_stratum_auth_loc_conf_t *sacf, ngx_stratum_auth_ctx_t *ctx);
@@ -2833,14 +2833,14 @@ ngx_stratum_auth_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    *h = ngx_stratum_auth_subrequest_handler;
+    *h = ngx_stratum_auth_precontent_handler;
 
     return NGX_OK;
 }
 
 
 static ngx_int_t
-ngx_stratum_auth_subrequest_handler(ngx_http_request_t *r)
+ngx_stratum_auth_precontent_handler(ngx_http_request_t *r)
 {
-    return ngx_stratum_check_subrequest(r, ngx_stratum_auth_handler);
+    return ngx_stratum_check_internal(r, ngx_stratum_auth_handler);
 }

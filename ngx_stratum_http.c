@@ -71,36 +71,42 @@ ngx_stratum_send_refusal(ngx_http_request_t *r, ngx_uint_t status,
 
 
 /*
- * nginx runs no access phase for a subrequest (auth_request, an SSI
- * include, slice, mirror): a module that guards locations runs its access
- * handler again from the precontent phase, which subrequests do pass
- * through, so that a protected location answers no subrequest unchecked;
- * the handler's NGX_OK would end this phase early, skipping try_files
+ * the precontent check of a module that guards locations, for requests
+ * routed inside nginx.  nginx runs no access phase for a subrequest
+ * (auth_request, an SSI include, slice, mirror): the module's access
+ * handler runs again here, a phase subrequests do pass through, so that a
+ * protected location answers no subrequest unchecked; the handler's
+ * NGX_OK would end this phase early, skipping try_files
  */
 
 ngx_int_t
-ngx_stratum_check_subrequest(ngx_http_request_t *r,
+ngx_stratum_check_internal(ngx_http_request_t *r,
     ngx_http_handler_pt access)
 {
     ngx_int_t  rc;
 
-    if (r == r->main) {
-        return NGX_DECLINED;
-    }
-
     /*
-     * nginx does not normalize a subrequest's URI: an SSI include of
-     * "//t2/x" matches no protected "location ~ ^/t2/" and is served by
-     * whatever location catches it, from the same file; such a URI is
-     * refused wherever it lands
+     * nginx normalizes the URI a client sends, not one set inside nginx:
+     * an SSI include, an X-Accel-Redirect from the upstream, an error_page
+     * or try_files URI or a rewrite built from "$arg_..." of "//t2/x"
+     * matches no protected "location ~ ^/t2/" and is served by whatever
+     * location catches it, from the same file; such a URI is refused
+     * wherever it lands
      */
 
-    if (ngx_stratum_unnormalized(&r->uri)) {
+    if ((r != r->main || r->uri_changes <= NGX_HTTP_MAX_URI_CHANGES)
+        && ngx_stratum_unnormalized(&r->uri))
+    {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "stratum: a subrequest to a URI with \"//\", \".\" "
-                      "or \"..\" segments is refused: it would escape the "
-                      "location of its normalized form");
+                      "stratum: %s to a URI with \"//\", \".\" or \"..\" "
+                      "segments is refused: it would escape the location "
+                      "of its normalized form",
+                      (r != r->main) ? "a subrequest" : "a redirect");
         return NGX_HTTP_BAD_REQUEST;
+    }
+
+    if (r == r->main) {
+        return NGX_DECLINED;
     }
 
     rc = access(r);

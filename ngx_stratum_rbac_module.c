@@ -104,7 +104,7 @@ static ngx_int_t ngx_stratum_rbac_value(ngx_http_request_t *r,
 static ngx_stratum_rbac_role_t *ngx_stratum_rbac_find_role(
     ngx_http_request_t *r, ngx_stratum_rbac_main_conf_t *srmcf,
     ngx_str_t *name);
-static ngx_int_t ngx_stratum_rbac_subrequest_handler(
+static ngx_int_t ngx_stratum_rbac_precontent_handler(
     ngx_http_request_t *r);
 static ngx_int_t ngx_stratum_rbac_decide(ngx_http_request_t *r,
     ngx_stratum_rbac_loc_conf_t *srlcf, ngx_stratum_claims_t *claims,
@@ -1743,20 +1743,21 @@ ngx_stratum_rbac_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    *h = ngx_stratum_rbac_subrequest_handler;
+    *h = ngx_stratum_rbac_precontent_handler;
 
     return NGX_OK;
 }
 
 
 static ngx_int_t
-ngx_stratum_rbac_subrequest_handler(ngx_http_request_t *r)
+ngx_stratum_rbac_precontent_handler(ngx_http_request_t *r)
 {
     ngx_int_t                rc;
     ngx_stratum_rbac_ctx_t  *ctx, decision;
 
     if (r == r->main) {
-        return NGX_DECLINED;
+        /* the access phase has decided; only where the URI leads is left */
+        return ngx_stratum_check_internal(r, ngx_stratum_rbac_handler);
     }
 
     /*
@@ -1773,7 +1774,7 @@ ngx_stratum_rbac_subrequest_handler(ngx_http_request_t *r)
         ngx_memzero(&decision, sizeof(ngx_stratum_rbac_ctx_t));
     }
 
-    rc = ngx_stratum_check_subrequest(r, ngx_stratum_rbac_handler);
+    rc = ngx_stratum_check_internal(r, ngx_stratum_rbac_handler);
 
     /* no decision of its own: "off", whatever the subrequests decided */
 

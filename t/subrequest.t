@@ -105,7 +105,34 @@ add_block_preprocessor(sub {
     $block->set_value('config', $Locations) unless defined $block->config;
 });
 
-plan tests => repeat_each() * (blocks() * 3 + 27);
+plan tests => repeat_each() * (blocks() * 3 + 36);
+
+# an upstream that answers with the X-Accel-Redirect it is asked for
+our $XAccel = <<'_EOC_';
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+
+        location / {
+            add_header X-Accel-Redirect $arg_to;
+            return 200 "upstream\n";
+        }
+    }
+_EOC_
+
+our $Redirects = <<'_EOC_';
+    location /secret/ {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.pub;
+    }
+
+    location /xaccel/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+
+    location /go/ {
+        rewrite ^ /$arg_to last;
+    }
+_EOC_
 
 run_tests();
 
@@ -512,3 +539,38 @@ GET /un42/page.html
 --- response_body_like: \A\[(?!.*tenant 43).*ok 42
 --- error_log
 a subrequest to a URI with "//", "." or ".." segments is refused
+
+
+
+=== TEST 16: an X-Accel-Redirect or a rewrite to an unnormalized path matches no protected location either: refused wherever it lands
+--- http_config eval: $::XAccel
+--- config eval: $::Redirects
+--- user_files
+>>> secret/x
+top secret
+--- request eval
+["GET /xaccel/?to=//secret/x", "GET /xaccel/?to=/./secret/x",
+ "GET /go/?to=/secret/x"]
+--- error_code eval
+[400, 400, 400]
+--- response_body_like eval
+[(qr/\A(?!.*top secret)/s) x 3]
+--- error_log
+a redirect to a URI with "//", "." or ".." segments is refused
+
+
+
+=== TEST 17: the same redirects to the normalized path are checked there
+--- http_config eval: $::XAccel
+--- config eval: $::Redirects
+--- user_files
+>>> secret/x
+top secret
+--- request eval
+["GET /xaccel/?to=/secret/x", "GET /go/?to=secret/x"]
+--- error_code eval
+[401, 401]
+--- response_body eval
+[(qq({"detail":"token missing"}\n)) x 2]
+--- error_log
+stratum auth: token refused: token missing
