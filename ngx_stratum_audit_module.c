@@ -37,6 +37,9 @@
 
 #define NGX_STRATUM_AUDIT_HEX_LEN       (SHA256_DIGEST_LENGTH * 2)
 
+/* base64url characters read to tell a JOSE header: "{" after 40 blanks */
+#define NGX_STRATUM_AUDIT_JOSE_PEEK     56
+
 /* events a worker may have in flight to Redis; more go to the fallback */
 #define NGX_STRATUM_AUDIT_REDIS_PENDING 4096
 #define NGX_STRATUM_AUDIT_REDIS_MAXLEN  "1000000"
@@ -139,9 +142,14 @@ static ngx_int_t ngx_stratum_audit_filter_query(ngx_http_request_t *r,
     ngx_array_t *names, ngx_str_t *query);
 static ngx_int_t ngx_stratum_audit_secret_arg(ngx_http_request_t *r,
     u_char *name, size_t len, u_char *value, size_t vlen);
+static ngx_uint_t ngx_stratum_audit_credential_name(u_char *name,
+    size_t len);
+static ngx_int_t ngx_stratum_audit_redact_tokens(ngx_http_request_t *r,
+    ngx_str_t *str);
+static u_char *ngx_stratum_audit_run(u_char **start, u_char *last);
 static ngx_uint_t ngx_stratum_audit_b64url_char(u_char c);
-static ngx_int_t ngx_stratum_audit_jose(ngx_http_request_t *r, u_char *p,
-    u_char *last);
+static ngx_uint_t ngx_stratum_audit_jose(u_char *p, u_char *last);
+static ngx_uint_t ngx_stratum_audit_json_object(u_char *p, u_char *last);
 static ngx_int_t ngx_stratum_audit_set_field(ngx_http_request_t *r,
     ngx_stratum_audit_loc_conf_t *salcf, json_t *obj, ngx_uint_t field,
     ngx_str_t *value, json_t *truncated);
@@ -500,7 +508,7 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
     u_char                         *p, *last;
     json_t                         *obj, *truncated;
     ngx_tm_t                        tm;
-    ngx_str_t                       type, reason, detail, value, ua;
+    ngx_str_t                       type, reason, detail, value, ua, path;
     ngx_str_t                       query;
     ngx_int_t                       rc;
     ngx_uint_t                      status, refused;
@@ -662,6 +670,11 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
 
     if (r->headers_in.user_agent) {
         ua = r->headers_in.user_agent->value;
+
+        if (ngx_stratum_audit_redact_tokens(r, &ua) != NGX_OK) {
+            goto failed;
+        }
+
         rc |= ngx_stratum_audit_set_field(r, salcf, obj,
                                           NGX_STRATUM_AUDIT_F_AGENT, &ua,
                                           truncated);
@@ -688,9 +701,14 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
         }
     }
 
-    rc |= ngx_stratum_audit_set_str(r, obj, "path", r->unparsed_uri.data,
-                                    p ? (size_t) (p - r->unparsed_uri.data)
-                                      : 0,
+    path.data = r->unparsed_uri.data;
+    path.len = p ? (size_t) (p - path.data) : 0;
+
+    if (ngx_stratum_audit_redact_tokens(r, &path) != NGX_OK) {
+        goto failed;
+    }
+
+    rc |= ngx_stratum_audit_set_str(r, obj, "path", path.data, path.len,
                                     truncated);
 
     if (salcf->query && p && p < last) {
@@ -854,8 +872,63 @@ static ngx_int_t
 ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
     u_char *value, size_t vlen)
 {
-    u_char      *d, *p, *last, *run;
-    ngx_int_t    rc;
+    u_char  *d, *p, *last, *run, *eq;
+
+    if (ngx_stratum_audit_credential_name(name, len)) {
+        return 1;
+    }
+
+    /*
+     * the value decoded: a token anywhere in it, "Bearer <token>",
+     * quoted, or between other text, is a run of base64url characters
+     */
+
+    d = ngx_pnalloc(r->pool, vlen + 1);
+    if (d == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = d;
+    last = value;
+    ngx_unescape_uri(&p, &last, vlen, 0);
+    last = p;
+
+    for (p = d; p < last; p = run) {
+        run = ngx_stratum_audit_run(&p, last);
+
+        if (ngx_stratum_audit_jose(p, run)) {
+            return 1;
+        }
+    }
+
+    /* a credential by name within: "https://a.example/cb?code=..." */
+
+    for (p = d; p < last; p = eq + 1) {
+        for (eq = p; eq < last; eq++) {
+            if (*eq == '=' || *eq == '?' || *eq == '&' || *eq == ';'
+                || *eq == '#')
+            {
+                break;
+            }
+        }
+
+        if (eq < last && *eq == '='
+            && ngx_stratum_audit_credential_name(p, eq - p))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* 1: an argument name that says a credential, as the application reads it */
+
+static ngx_uint_t
+ngx_stratum_audit_credential_name(u_char *name, size_t len)
+{
+    u_char      *d, *p;
     ngx_str_t   *s;
     u_char       low[3 * sizeof("client_secret")];
 
@@ -883,67 +956,116 @@ ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
      * more than three times the longest one cannot decode to any
      */
 
-    if (len <= sizeof(low)) {
-        d = low;
-        p = name;
-        ngx_unescape_uri(&d, &p, len, 0);
-
-        for (s = names; s->len; s++) {
-            if (s->len == (size_t) (d - low)
-                && ngx_strncasecmp(s->data, low, s->len) == 0)
-            {
-                return 1;
-            }
-        }
+    if (len > sizeof(low)) {
+        return 0;
     }
 
-    /*
-     * the value decoded: a token anywhere in it, "Bearer <token>",
-     * quoted, or between other text, is a run of base64url characters
-     */
+    d = low;
+    p = name;
+    ngx_unescape_uri(&d, &p, len, 0);
 
-    d = ngx_pnalloc(r->pool, vlen + 1);
-    if (d == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = d;
-    last = value;
-    ngx_unescape_uri(&p, &last, vlen, 0);
-    last = p;
-
-    for (p = d; p < last; p = run) {
-        while (p < last && !ngx_stratum_audit_b64url_char(*p)) {
-            p++;
-        }
-
-        /* "=" belongs to a run only as padding: "id_token=eyJ..." is two */
-
-        for (run = p; run < last; run++) {
-            if (*run == '=') {
-                if (run + 1 < last && run[1] != '=' && run[1] != '.') {
-                    break;
-                }
-
-                continue;
-            }
-
-            if (!ngx_stratum_audit_b64url_char(*run)) {
-                break;
-            }
-        }
-
-        if (run < last && *run == '=') {
-            run++;
-        }
-
-        rc = ngx_stratum_audit_jose(r, p, run);
-        if (rc != 0) {
-            return rc;
+    for (s = names; s->len; s++) {
+        if (s->len == (size_t) (d - low)
+            && ngx_strncasecmp(s->data, low, s->len) == 0)
+        {
+            return 1;
         }
     }
 
     return 0;
+}
+
+
+/*
+ * a client string as the event keeps it (the path, the user agent): each
+ * JOSE token in it becomes [redacted], wherever the client put it
+ */
+
+static ngx_int_t
+ngx_stratum_audit_redact_tokens(ngx_http_request_t *r, ngx_str_t *str)
+{
+    u_char  *p, *last, *run, *from, *out, *o;
+
+    static u_char  redacted[] = "[redacted]";
+
+    last = str->data + str->len;
+    from = str->data;
+    out = NULL;
+    o = NULL;
+
+    for (p = str->data; p < last; p = run) {
+        run = ngx_stratum_audit_run(&p, last);
+
+        if (!ngx_stratum_audit_jose(p, run)) {
+            continue;
+        }
+
+        /* a token is 5 bytes at least ("eyJ.."), "[redacted]" 10 */
+
+        if (out == NULL) {
+            out = ngx_pnalloc(r->pool,
+                              str->len + (str->len / 5 + 1)
+                                         * (sizeof(redacted) - 1));
+            if (out == NULL) {
+                return NGX_ERROR;
+            }
+
+            o = out;
+        }
+
+        o = ngx_cpymem(o, from, p - from);
+        o = ngx_cpymem(o, redacted, sizeof(redacted) - 1);
+        from = run;
+    }
+
+    if (out) {
+        o = ngx_cpymem(o, from, last - from);
+        str->data = out;
+        str->len = o - out;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * the next run of base64url characters and dots from *start on: *start
+ * moves to where it begins, its end is returned; "=" belongs to a run
+ * only as padding: "id_token=eyJ..." is two
+ */
+
+static u_char *
+ngx_stratum_audit_run(u_char **start, u_char *last)
+{
+    u_char  *p, *run;
+
+    p = *start;
+
+    while (p < last && !ngx_stratum_audit_b64url_char(*p)) {
+        p++;
+    }
+
+    for (run = p; run < last; run++) {
+        if (*run == '=') {
+            if (run + 1 < last && run[1] != '=' && run[1] != '.') {
+                break;
+            }
+
+            continue;
+        }
+
+        if (!ngx_stratum_audit_b64url_char(*run)) {
+            break;
+        }
+    }
+
+    if (run < last && *run == '=') {
+        run++;
+    }
+
+    *start = p;
+
+    return run;
 }
 
 
@@ -956,53 +1078,85 @@ ngx_stratum_audit_b64url_char(u_char c)
 
 
 /*
- * 1: a compact JWS or JWE, padded or not: at least three segments joined
- * by dots, the first a JSON object (a JOSE header) however it is spaced
+ * 1: a compact JWS or JWE, padded or not, in a run of base64url
+ * characters and dots: three segments or more, the first a JSON object
+ * (a JOSE header) however it is spaced.  The token may be glued to what
+ * comes before it ("xx" or "x." and a token), so it may begin at any
+ * character of any segment that two more follow where the base64url of
+ * "{" or of a blank can begin
  */
 
-static ngx_int_t
-ngx_stratum_audit_jose(ngx_http_request_t *r, u_char *p, u_char *last)
+static ngx_uint_t
+ngx_stratum_audit_jose(u_char *p, u_char *last)
 {
-    u_char      *q, *first;
-    ngx_str_t    src, dst;
+    u_char      *seg, *end, *q;
     ngx_uint_t   dots;
 
-    first = NULL;
     dots = 0;
 
     for (q = p; q < last; q++) {
-        if (*q == '.' && dots++ == 0) {
-            first = q;
+        if (*q == '.') {
+            dots++;
         }
     }
 
-    if (dots < 2) {
-        return 0;
+    for (seg = p; dots >= 2; seg = end + 1, dots--) {
+        end = ngx_strlchr(seg, last, '.');
+
+        for (q = seg; q < end; q++) {
+            if ((*q == 'e' || *q == 'I' || *q == 'C' || *q == 'D')
+                && ngx_stratum_audit_json_object(q, end))
+            {
+                return 1;
+            }
+        }
     }
+
+    return 0;
+}
+
+
+/* 1: the base64url at "p" decodes to "{" and a quote, blanks allowed */
+
+static ngx_uint_t
+ngx_stratum_audit_json_object(u_char *p, u_char *last)
+{
+    u_char      *q, *e;
+    ngx_str_t    src, dst;
+    ngx_uint_t   brace;
+    u_char       buf[NGX_STRATUM_AUDIT_JOSE_PEEK / 4 * 3];
 
     src.data = p;
+    src.len = ngx_min((size_t) (last - p), NGX_STRATUM_AUDIT_JOSE_PEEK);
 
-    for (src.len = first - p; src.len && p[src.len - 1] == '='; src.len--) {
-        /* void */
+    while (src.len && p[src.len - 1] == '=') {
+        src.len--;
     }
 
-    if (src.len < 2) {
+    if (src.len % 4 == 1) {
+        src.len--;
+    }
+
+    dst.data = buf;
+
+    if (src.len < 2 || ngx_decode_base64url(&dst, &src) != NGX_OK) {
         return 0;
     }
 
-    dst.data = ngx_pnalloc(r->pool, ngx_base64_decoded_length(src.len));
-    if (dst.data == NULL) {
-        return NGX_ERROR;
-    }
+    brace = 0;
+    e = dst.data + dst.len;
 
-    if (ngx_decode_base64url(&dst, &src) != NGX_OK) {
-        return 0;
-    }
-
-    for (q = dst.data; q < dst.data + dst.len; q++) {
-        if (*q != ' ' && *q != '\t' && *q != '\r' && *q != '\n') {
-            return *q == '{';
+    for (q = dst.data; q < e; q++) {
+        if (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n') {
+            continue;
         }
+
+        if (!brace && *q == '{') {
+            brace = 1;
+            continue;
+        }
+
+        return brace && *q == '"';
     }
 
     return 0;

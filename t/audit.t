@@ -258,11 +258,12 @@ __DATA__
         stratum_auth_token   $arg_access_token;
         stratum_audit_event  data_export;
         stratum_audit_query  format access_token Password key q ws dots auth
-                             v host nl bt tr pad quoted nested ws13;
+                             v host nl bt tr pad quoted nested ws13
+                             g1 g2 g3 g4 ex nx ok;
         empty_gif;
     }
 --- request eval
-["GET /api/export/x?format=csv&access_token=$::Token&Password=hunter2&key=&q=eyJhbGciOiJIUzI1NiJ9.e30.c2ln&page=2&ws=IHsiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJl&pass%77ord=s3&access%5Ftoken=s4&dots=eyJhbGciOiJIUzI1NiJ9%2Ee30%2ec2ln&auth=Bearer%20eyJhbGciOiJIUzI1NiJ9.e30.c2ln&v=1.2.3&host=www.example.com&unlisted=zzz&nl=%0AeyJhbGciOiJIUzI1NiJ9.e30.c2ln&bt=Bearer%09eyJhbGciOiJIUzI1NiJ9.e30.c2ln&tr=eyJhbGciOiJIUzI1NiJ9.e30.c2ln%20&pad=eyJhbGciOiJSUzI1NiJ9.e30.c2ln&quoted=%22eyJhbGciOiJIUzI1NiJ9.e30.c2ln%22&nested=https://a.example/cb%3Fid_token%3DeyJhbGciOiJIUzI1NiJ9.e30.c2ln&ws13=ICAgICAgICAgICAgIHsiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
+["GET /api/export/x?format=csv&access_token=$::Token&Password=hunter2&key=&q=eyJhbGciOiJIUzI1NiJ9.e30.c2ln&page=2&ws=IHsiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJl&pass%77ord=s3&access%5Ftoken=s4&dots=eyJhbGciOiJIUzI1NiJ9%2Ee30%2ec2ln&auth=Bearer%20eyJhbGciOiJIUzI1NiJ9.e30.c2ln&v=1.2.3&host=www.example.com&unlisted=zzz&nl=%0AeyJhbGciOiJIUzI1NiJ9.e30.c2ln&bt=Bearer%09eyJhbGciOiJIUzI1NiJ9.e30.c2ln&tr=eyJhbGciOiJIUzI1NiJ9.e30.c2ln%20&pad=eyJhbGciOiJSUzI1NiJ9.e30.c2ln&quoted=%22eyJhbGciOiJIUzI1NiJ9.e30.c2ln%22&nested=https://a.example/cb%3Fid_token%3DeyJhbGciOiJIUzI1NiJ9.e30.c2ln&ws13=ICAgICAgICAgICAgIHsiYWxnIjoiUlMyNTYifQ.eyJzdWIiOiJ4In0.c2lnbmF0dXJl&g1=xxeyJhbGciOiJIUzI1NiJ9.e30.c2ln&g2=x.eyJhbGciOiJIUzI1NiJ9.e30.c2ln&g3=a.b_eyJhbGciOiJIUzI1NiJ9.e30.c2ln&g4=x-eyJhbGciOiJIUzI1NiJ9.e30.c2ln&ex=example.com.au&nx=https://x.example/cb%3Fstate%3D1%26code%3DSECRETCODE123&ok=https://x.example/cb%3Fstate%3D1",
  "GET /audit"]
 --- error_code eval
 [200, 200]
@@ -271,8 +272,36 @@ __DATA__
  quotemeta(main::ev(event_type => 'data_export', success => 1,
                     user_id => 'u1', tenant_id => 't1',
                     path => '/api/export/x',
-                    query => 'format=csv&access_token=[redacted]&Password=[redacted]&key=[redacted]&q=[redacted]&ws=[redacted]&dots=[redacted]&auth=[redacted]&v=1.2.3&host=www.example.com&nl=[redacted]&bt=[redacted]&tr=[redacted]&pad=[redacted]&quoted=[redacted]&nested=[redacted]&ws13=[redacted]',
+                    query => 'format=csv&access_token=[redacted]&Password=[redacted]&key=[redacted]&q=[redacted]&ws=[redacted]&dots=[redacted]&auth=[redacted]&v=1.2.3&host=www.example.com&nl=[redacted]&bt=[redacted]&tr=[redacted]&pad=[redacted]&quoted=[redacted]&nested=[redacted]&ws13=[redacted]&g1=[redacted]&g2=[redacted]&g3=[redacted]&g4=[redacted]&ex=example.com.au&nx=[redacted]&ok=https://x.example/cb%3Fstate%3D1',
                     status => 200)) . '\z']
+
+
+
+=== TEST 5e: a token in the path or the user agent is redacted there, wherever it sits
+--- config
+    location ~ ^/dl/(?<tk>[^/]+)/ {
+        stratum_auth         on;
+        stratum_auth_token   $tk;
+        stratum_audit_event  data_export;
+        empty_gif;
+    }
+--- request eval
+["GET /dl/$::Token/report.csv", "GET /dl/x.$::Token/report.csv", "GET /audit"]
+--- more_headers eval
+["User-Agent: app/1.0 (Bearer $::Token) x.y.z", "User-Agent: v1.2.3", ""]
+--- error_code eval
+[200, 401, 200]
+--- response_body_like eval
+[".", ".",
+ quotemeta(main::ev(event_type => 'data_export', success => 1,
+                    user_id => 'u1', tenant_id => 't1',
+                    path => '/dl/[redacted]/report.csv',
+                    user_agent => 'app/1.0 (Bearer [redacted]) x.y.z',
+                    status => 200)
+           . main::ev(event_type => 'auth_failure', reason => 'token_malformed',
+                      declared_event => 'data_export',
+                      path => '/dl/[redacted]/report.csv',
+                      user_agent => 'v1.2.3', status => 401)) . '\z']
 
 
 
