@@ -98,13 +98,26 @@ typedef struct {
 } ngx_stratum_auth_api_t;
 
 
+/*
+ * the server configuration of a module that guards locations: whether
+ * any location of the server (or the server itself) is guarded by it
+ */
+
+typedef struct {
+    ngx_uint_t                  guarded;
+} ngx_stratum_srv_conf_t;
+
+
 /* shared by the modules that refuse requests (ngx_stratum_http.c) */
 
 NGX_STRATUM_HIDDEN ngx_int_t ngx_stratum_send_refusal(ngx_http_request_t *r,
     ngx_uint_t status, ngx_buf_t *body);
+NGX_STRATUM_HIDDEN void *ngx_stratum_create_srv_conf(ngx_conf_t *cf);
 NGX_STRATUM_HIDDEN ngx_int_t ngx_stratum_check_internal(
-    ngx_http_request_t *r, ngx_http_handler_pt access);
-NGX_STRATUM_HIDDEN ngx_uint_t ngx_stratum_unnormalized(ngx_str_t *uri);
+    ngx_http_request_t *r, ngx_stratum_srv_conf_t *sscf,
+    ngx_http_handler_pt access);
+NGX_STRATUM_HIDDEN ngx_uint_t ngx_stratum_unnormalized(ngx_str_t *uri,
+    ngx_flag_t merge_slashes);
 
 
 /*

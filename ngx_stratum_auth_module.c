@@ -361,7 +361,7 @@ static ngx_http_module_t  ngx_stratum_auth_module_ctx = {
     ngx_stratum_auth_create_main_conf,     /* create main configuration */
     NULL,                                  /* init main configuration */
 
-    NULL,                                  /* create server configuration */
+    ngx_stratum_create_srv_conf,           /* create server configuration */
     NULL,                                  /* merge server configuration */
 
     ngx_stratum_auth_create_loc_conf,      /* create location configuration */
@@ -2312,6 +2312,7 @@ ngx_stratum_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     char                    *mode;
     ngx_uint_t               i, usable;
     ngx_stratum_jwt_key_t  **key;
+    ngx_stratum_srv_conf_t  *sscf;
 
     if (conf->mode == NGX_CONF_UNSET_UINT) {
         conf->mode = prev->mode;
@@ -2358,6 +2359,11 @@ ngx_stratum_auth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->mode == NGX_STRATUM_AUTH_MODE_OFF) {
         return NGX_CONF_OK;
     }
+
+    /* the server of this location, during the merge as at run time */
+
+    sscf = ngx_http_conf_get_module_srv_conf(cf, ngx_stratum_auth_module);
+    sscf->guarded = 1;
 
     /* the module never falls back to not verifying */
 
@@ -2842,5 +2848,7 @@ ngx_stratum_auth_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_stratum_auth_precontent_handler(ngx_http_request_t *r)
 {
-    return ngx_stratum_check_internal(r, ngx_stratum_auth_handler);
+    return ngx_stratum_check_internal(r,
+               ngx_http_get_module_srv_conf(r, ngx_stratum_auth_module),
+               ngx_stratum_auth_handler);
 }

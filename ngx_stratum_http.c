@@ -70,33 +70,47 @@ ngx_stratum_send_refusal(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+void *
+ngx_stratum_create_srv_conf(ngx_conf_t *cf)
+{
+    return ngx_pcalloc(cf->pool, sizeof(ngx_stratum_srv_conf_t));
+}
+
+
 /*
- * the precontent check of a module that guards locations, for requests
- * routed inside nginx.  nginx runs no access phase for a subrequest
- * (auth_request, an SSI include, slice, mirror): the module's access
- * handler runs again here, a phase subrequests do pass through, so that a
- * protected location answers no subrequest unchecked; the handler's
- * NGX_OK would end this phase early, skipping try_files
+ * the precontent check of a module that guards locations.  nginx runs no
+ * access phase for a subrequest (auth_request, an SSI include, slice,
+ * mirror): the module's access handler runs again here, a phase
+ * subrequests do pass through, so that a protected location answers no
+ * subrequest unchecked; the handler's NGX_OK would end this phase early,
+ * skipping try_files
  */
 
 ngx_int_t
 ngx_stratum_check_internal(ngx_http_request_t *r,
-    ngx_http_handler_pt access)
+    ngx_stratum_srv_conf_t *sscf, ngx_http_handler_pt access)
 {
-    ngx_int_t  rc;
+    ngx_int_t                  rc;
+    ngx_http_core_srv_conf_t  *cscf;
+
+    /* a server that guards no location has nothing to escape from */
+
+    if (!sscf->guarded) {
+        return NGX_DECLINED;
+    }
 
     /*
-     * nginx normalizes the URI a client sends, not one set inside nginx:
-     * an SSI include, an X-Accel-Redirect from the upstream, an error_page
-     * or try_files URI or a rewrite built from "$arg_..." of "//t2/x"
-     * matches no protected "location ~ ^/t2/" and is served by whatever
-     * location catches it, from the same file; such a URI is refused
-     * wherever it lands
+     * nginx normalizes the URI a client sends, never one set inside
+     * nginx: an SSI include, an X-Accel-Redirect from the upstream, an
+     * error_page or try_files URI, or a rewrite built from "$arg_..." of
+     * "//t2/x" matches no protected "location ~ ^/t2/" and is served by
+     * whatever location catches it, from the same file; such a URI is
+     * refused wherever it lands.  A client's URI passes as nginx left it.
      */
 
-    if ((r != r->main || r->uri_changes <= NGX_HTTP_MAX_URI_CHANGES)
-        && ngx_stratum_unnormalized(&r->uri))
-    {
+    cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
+
+    if (ngx_stratum_unnormalized(&r->uri, cscf->merge_slashes)) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "stratum: %s to a URI with \"//\", \".\" or \"..\" "
                       "segments is refused: it would escape the location "
@@ -115,10 +129,13 @@ ngx_stratum_check_internal(ngx_http_request_t *r,
 }
 
 
-/* "//", or a "." or ".." segment: what nginx merges in a client's URI */
+/*
+ * a "." or ".." segment, or "//" unless merge_slashes is off: what nginx
+ * would not have left in a client's URI
+ */
 
 ngx_uint_t
-ngx_stratum_unnormalized(ngx_str_t *uri)
+ngx_stratum_unnormalized(ngx_str_t *uri, ngx_flag_t merge_slashes)
 {
     u_char  *p, *last;
 
@@ -130,7 +147,7 @@ ngx_stratum_unnormalized(ngx_str_t *uri)
             continue;
         }
 
-        if (p + 1 < last && p[1] == '/') {
+        if (merge_slashes && p + 1 < last && p[1] == '/') {
             return 1;
         }
 

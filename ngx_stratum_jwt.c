@@ -104,7 +104,9 @@ ngx_stratum_jwt_load_pem(ngx_conf_t *cf, ngx_str_t *path, ngx_str_t *kid,
 
     if (ngx_stratum_conf_read_file(cf, path, "key file",
                                    NGX_STRATUM_JWT_MAX_FILE, cf->temp_pool,
-                                   &data) != NGX_OK) {
+                                   &data)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -158,9 +160,11 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
     ngx_uint_t    added;
     json_error_t  err;
 
-    if (ngx_stratum_conf_read_file(cf, path, "key file",
+    if (ngx_stratum_conf_read_file(cf, path, "JWKS file",
                                    NGX_STRATUM_JWT_MAX_FILE, cf->temp_pool,
-                                   &data) != NGX_OK) {
+                                   &data)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 

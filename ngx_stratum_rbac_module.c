@@ -216,7 +216,7 @@ static ngx_http_module_t  ngx_stratum_rbac_module_ctx = {
     ngx_stratum_rbac_create_main_conf,     /* create main configuration */
     ngx_stratum_rbac_init_main_conf,       /* init main configuration */
 
-    NULL,                                  /* create server configuration */
+    ngx_stratum_create_srv_conf,           /* create server configuration */
     NULL,                                  /* merge server configuration */
 
     ngx_stratum_rbac_create_loc_conf,      /* create location configuration */
@@ -1179,6 +1179,7 @@ ngx_stratum_rbac_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_stratum_rbac_loc_conf_t *prev = parent;
     ngx_stratum_rbac_loc_conf_t *conf = child;
 
+    ngx_stratum_srv_conf_t        *sscf;
     ngx_http_core_loc_conf_t      *clcf;
     ngx_stratum_rbac_main_conf_t  *srmcf;
 
@@ -1197,6 +1198,9 @@ ngx_stratum_rbac_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->require == NULL && conf->tenant == NULL) {
         return NGX_CONF_OK;
     }
+
+    sscf = ngx_http_conf_get_module_srv_conf(cf, ngx_stratum_rbac_module);
+    sscf->guarded = 1;
 
     srmcf = ngx_http_conf_get_module_main_conf(cf, ngx_stratum_rbac_module);
 
@@ -1244,7 +1248,9 @@ ngx_stratum_rbac_roles_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (ngx_stratum_conf_read_file(cf, &path, "roles file",
                                    NGX_STRATUM_RBAC_MAX_FILE, cf->temp_pool,
-                                   &data) != NGX_OK) {
+                                   &data)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -1754,10 +1760,13 @@ ngx_stratum_rbac_precontent_handler(ngx_http_request_t *r)
 {
     ngx_int_t                rc;
     ngx_stratum_rbac_ctx_t  *ctx, decision;
+    ngx_stratum_srv_conf_t  *sscf;
+
+    sscf = ngx_http_get_module_srv_conf(r, ngx_stratum_rbac_module);
 
     if (r == r->main) {
         /* the access phase has decided; only where the URI leads is left */
-        return ngx_stratum_check_internal(r, ngx_stratum_rbac_handler);
+        return ngx_stratum_check_internal(r, sscf, ngx_stratum_rbac_handler);
     }
 
     /*
@@ -1774,7 +1783,7 @@ ngx_stratum_rbac_precontent_handler(ngx_http_request_t *r)
         ngx_memzero(&decision, sizeof(ngx_stratum_rbac_ctx_t));
     }
 
-    rc = ngx_stratum_check_internal(r, ngx_stratum_rbac_handler);
+    rc = ngx_stratum_check_internal(r, sscf, ngx_stratum_rbac_handler);
 
     /* no decision of its own: "off", whatever the subrequests decided */
 

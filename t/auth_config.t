@@ -718,4 +718,4 @@ jwks-ops.json" has no usable signature key
     }
 --- must_die
 --- error_log eval
-["[emerg]", qr{key file "\S+/fifo" is not a regular file in \S+nginx\.conf:\d+}]
+["[emerg]", qr{JWKS file "\S+/fifo" is not a regular file in \S+nginx\.conf:\d+}]

@@ -105,7 +105,7 @@ add_block_preprocessor(sub {
     $block->set_value('config', $Locations) unless defined $block->config;
 });
 
-plan tests => repeat_each() * (blocks() * 3 + 36);
+plan tests => repeat_each() * (blocks() * 3 + 42);
 
 # an upstream that answers with the X-Accel-Redirect it is asked for
 our $XAccel = <<'_EOC_';
@@ -574,3 +574,75 @@ top secret
 [(qq({"detail":"token missing"}\n)) x 2]
 --- error_log
 stratum auth: token refused: token missing
+
+
+
+=== TEST 18: a server-level rewrite to an unnormalized path is refused too
+--- http_config eval: $::XAccel
+--- config eval
+"    rewrite ^/sgo\$ /\$arg_to last;\n" . $::Redirects
+--- user_files
+>>> secret/x
+top secret
+--- request eval
+["GET /sgo?to=/secret/x", "GET /sgo?to=/./secret/x",
+ "GET /sgo?to=/pub/../secret/x"]
+--- error_code eval
+[400, 400, 400]
+--- response_body_like eval
+[(qr/\A(?!.*top secret)/s) x 3]
+--- error_log
+a redirect to a URI with "//", "." or ".." segments is refused
+
+
+
+=== TEST 19: with merge_slashes off, "//" in a client's URI stays as nginx left it, through a named location too
+--- http_config eval: $::XAccel
+--- config eval
+"    merge_slashes off;\n" . $::Redirects . <<'_EOC_';
+    location /api/ {
+        try_files $uri @app;
+    }
+
+    location @app {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+_EOC_
+--- request
+GET /api//x
+--- error_code: 200
+--- response_body
+sub= tenant= roles= permissions=
+--- no_error_log
+[error]
+
+
+
+=== TEST 20: a server that guards no location is left alone: "/index.php/$request_uri" is served there
+--- http_config eval
+$::XAccel . <<'_EOC_';
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_3;
+
+        location /ci/ {
+            try_files $uri /index.php/$request_uri;
+        }
+
+        location ~ ^/index\.php(/|$) {
+            proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        }
+    }
+_EOC_
+--- config eval
+$::Redirects . <<'_EOC_';
+    location /other/ {
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_3/ci/;
+    }
+_EOC_
+--- request
+GET /other/users/5
+--- error_code: 200
+--- response_body
+sub= tenant= roles= permissions=
+--- no_error_log
+[error]
