@@ -144,6 +144,9 @@ static ngx_int_t ngx_stratum_audit_secret_arg(ngx_http_request_t *r,
     u_char *name, size_t len, u_char *value, size_t vlen);
 static ngx_uint_t ngx_stratum_audit_credential_name(u_char *name,
     size_t len);
+static ngx_int_t ngx_stratum_audit_redact_path(ngx_http_request_t *r,
+    ngx_str_t *path);
+static ngx_uint_t ngx_stratum_audit_holds_token(u_char *p, u_char *last);
 static ngx_int_t ngx_stratum_audit_redact_tokens(ngx_http_request_t *r,
     ngx_str_t *str);
 static u_char *ngx_stratum_audit_run(u_char **start, u_char *last);
@@ -704,7 +707,7 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
     path.data = r->unparsed_uri.data;
     path.len = p ? (size_t) (p - path.data) : 0;
 
-    if (ngx_stratum_audit_redact_tokens(r, &path) != NGX_OK) {
+    if (ngx_stratum_audit_redact_path(r, &path) != NGX_OK) {
         goto failed;
     }
 
@@ -872,7 +875,7 @@ static ngx_int_t
 ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
     u_char *value, size_t vlen)
 {
-    u_char  *d, *p, *last, *run, *eq;
+    u_char  *d, *p, *last, *eq;
 
     if (ngx_stratum_audit_credential_name(name, len)) {
         return 1;
@@ -893,12 +896,8 @@ ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
     ngx_unescape_uri(&p, &last, vlen, 0);
     last = p;
 
-    for (p = d; p < last; p = run) {
-        run = ngx_stratum_audit_run(&p, last);
-
-        if (ngx_stratum_audit_jose(p, run)) {
-            return 1;
-        }
+    if (ngx_stratum_audit_holds_token(d, last)) {
+        return 1;
     }
 
     /* a credential by name within: "https://a.example/cb?code=..." */
@@ -968,6 +967,61 @@ ngx_stratum_audit_credential_name(u_char *name, size_t len)
         if (s->len == (size_t) (d - low)
             && ngx_strncasecmp(s->data, low, s->len) == 0)
         {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * the path as the client sent it, each JOSE token in it [redacted]; one
+ * that shows only once the path is decoded ("%2E" for its dots) takes
+ * the whole path with it
+ */
+
+static ngx_int_t
+ngx_stratum_audit_redact_path(ngx_http_request_t *r, ngx_str_t *path)
+{
+    u_char  *d, *p, *start;
+
+    if (ngx_stratum_audit_redact_tokens(r, path) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_strlchr(path->data, path->data + path->len, '%') == NULL) {
+        return NGX_OK;
+    }
+
+    start = ngx_pnalloc(r->pool, path->len);
+    if (start == NULL) {
+        return NGX_ERROR;
+    }
+
+    d = start;
+    p = path->data;
+    ngx_unescape_uri(&d, &p, path->len, 0);
+
+    if (ngx_stratum_audit_holds_token(start, d)) {
+        ngx_str_set(path, "[redacted]");
+    }
+
+    return NGX_OK;
+}
+
+
+/* 1: a JOSE token somewhere in the text, "Bearer <token>", quoted, ... */
+
+static ngx_uint_t
+ngx_stratum_audit_holds_token(u_char *p, u_char *last)
+{
+    u_char  *run;
+
+    for ( /* void */ ; p < last; p = run) {
+        run = ngx_stratum_audit_run(&p, last);
+
+        if (ngx_stratum_audit_jose(p, run)) {
             return 1;
         }
     }
