@@ -113,8 +113,9 @@ ngx_stratum_check_internal(ngx_http_request_t *r,
     if (ngx_stratum_unnormalized(&r->uri, cscf->merge_slashes)) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "stratum: %s to a URI with \"//\", \".\" or \"..\" "
-                      "segments is refused: it would escape the location "
-                      "of its normalized form",
+                      "segments, or without a leading \"/\", is refused: "
+                      "it would escape the location of its normalized "
+                      "form",
                       (r != r->main) ? "a subrequest" : "a redirect");
         return NGX_HTTP_BAD_REQUEST;
     }
@@ -130,7 +131,8 @@ ngx_stratum_check_internal(ngx_http_request_t *r,
 
 
 /*
- * a "." or ".." segment, or "//" unless merge_slashes is off: what nginx
+ * a URI that does not begin with "/" ("admin/x" matches no "^/admin/"), a
+ * "." or ".." segment, or "//" unless merge_slashes is off: what nginx
  * would not have left in a client's URI
  */
 
@@ -141,6 +143,10 @@ ngx_stratum_unnormalized(ngx_str_t *uri, ngx_flag_t merge_slashes)
 
     p = uri->data;
     last = p + uri->len;
+
+    if (p == last || *p != '/') {
+        return 1;
+    }
 
     for ( /* void */ ; p < last; p++) {
         if (*p != '/') {
