@@ -40,6 +40,9 @@
 /* base64url characters read to tell a JOSE header: "{" after 40 blanks */
 #define NGX_STRATUM_AUDIT_JOSE_PEEK     56
 
+/* percent-decodings a client string is looked through for a token */
+#define NGX_STRATUM_AUDIT_DECODINGS     3
+
 /* events a worker may have in flight to Redis; more go to the fallback */
 #define NGX_STRATUM_AUDIT_REDIS_PENDING 4096
 #define NGX_STRATUM_AUDIT_REDIS_MAXLEN  "1000000"
@@ -146,6 +149,8 @@ static ngx_uint_t ngx_stratum_audit_credential_name(u_char *name,
     size_t len);
 static ngx_int_t ngx_stratum_audit_redact_path(ngx_http_request_t *r,
     ngx_str_t *path);
+static ngx_int_t ngx_stratum_audit_decoded_token(ngx_http_request_t *r,
+    u_char *data, size_t len);
 static ngx_uint_t ngx_stratum_audit_holds_token(u_char *p, u_char *last);
 static ngx_int_t ngx_stratum_audit_redact_tokens(ngx_http_request_t *r,
     ngx_str_t *str);
@@ -875,18 +880,30 @@ static ngx_int_t
 ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
     u_char *value, size_t vlen)
 {
-    u_char  *d, *p, *last, *eq;
+    u_char     *d, *p, *last, *eq;
+    ngx_int_t   rc;
 
     if (ngx_stratum_audit_credential_name(name, len)) {
         return 1;
     }
 
     /*
-     * the value decoded: a token anywhere in it, "Bearer <token>",
-     * quoted, or between other text, is a run of base64url characters
+     * the value: a token anywhere in it, "Bearer <token>", quoted, or
+     * between other text, is a run of base64url characters
      */
 
-    d = ngx_pnalloc(r->pool, vlen + 1);
+    if (ngx_stratum_audit_holds_token(value, value + vlen)) {
+        return 1;
+    }
+
+    rc = ngx_stratum_audit_decoded_token(r, value, vlen);
+    if (rc != 0) {
+        return rc;
+    }
+
+    /* a credential by name within: "https://a.example/cb?code=..." */
+
+    d = ngx_pnalloc(r->pool, vlen);
     if (d == NULL) {
         return NGX_ERROR;
     }
@@ -895,12 +912,6 @@ ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
     last = value;
     ngx_unescape_uri(&p, &last, vlen, 0);
     last = p;
-
-    if (ngx_stratum_audit_holds_token(d, last)) {
-        return 1;
-    }
-
-    /* a credential by name within: "https://a.example/cb?code=..." */
 
     for (p = d; p < last; p = eq + 1) {
         for (eq = p; eq < last; eq++) {
@@ -984,30 +995,64 @@ ngx_stratum_audit_credential_name(u_char *name, size_t len)
 static ngx_int_t
 ngx_stratum_audit_redact_path(ngx_http_request_t *r, ngx_str_t *path)
 {
-    u_char  *d, *p, *start;
+    ngx_int_t  rc;
 
     if (ngx_stratum_audit_redact_tokens(r, path) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    if (ngx_strlchr(path->data, path->data + path->len, '%') == NULL) {
-        return NGX_OK;
-    }
+    rc = ngx_stratum_audit_decoded_token(r, path->data, path->len);
 
-    start = ngx_pnalloc(r->pool, path->len);
-    if (start == NULL) {
-        return NGX_ERROR;
-    }
-
-    d = start;
-    p = path->data;
-    ngx_unescape_uri(&d, &p, path->len, 0);
-
-    if (ngx_stratum_audit_holds_token(start, d)) {
+    if (rc == 1) {
         ngx_str_set(path, "[redacted]");
     }
 
-    return NGX_OK;
+    return (rc == NGX_ERROR) ? NGX_ERROR : NGX_OK;
+}
+
+
+/*
+ * 1: a JOSE token in the text once percent-decoded, or decoded again (a
+ * client that encodes twice: "%252E" for the dots)
+ */
+
+static ngx_int_t
+ngx_stratum_audit_decoded_token(ngx_http_request_t *r, u_char *data,
+    size_t len)
+{
+    u_char      *d, *p, *buf, *last;
+    ngx_uint_t   n;
+
+    last = data + len;
+
+    if (ngx_strlchr(data, last, '%') == NULL) {
+        return 0;
+    }
+
+    buf = ngx_pnalloc(r->pool, len);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = data;
+
+    for (n = 0; n < NGX_STRATUM_AUDIT_DECODINGS; n++) {
+        d = buf;
+        ngx_unescape_uri(&d, &p, last - p, 0);
+        last = d;
+
+        if (ngx_stratum_audit_holds_token(buf, last)) {
+            return 1;
+        }
+
+        if (ngx_strlchr(buf, last, '%') == NULL) {
+            break;
+        }
+
+        p = buf;
+    }
+
+    return 0;
 }
 
 

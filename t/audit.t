@@ -287,13 +287,15 @@ __DATA__
     }
 --- request eval
 ["GET /dl/$::Token/report.csv", "GET /dl/x.$::Token/report.csv",
- "GET /dl/" . ($::Token =~ s/\./%2E/gr) . "/report.csv", "GET /audit"]
+ "GET /dl/" . ($::Token =~ s/\./%2E/gr) . "/report.csv",
+ "GET /dl/" . ($::Token =~ s/\./%252E/gr) . "/report.csv", "GET /audit"]
 --- more_headers eval
-["User-Agent: app/1.0 (Bearer $::Token) x.y.z", "User-Agent: v1.2.3", "", ""]
+["User-Agent: app/1.0 (Bearer $::Token) x.y.z", "User-Agent: v1.2.3", "", "",
+ ""]
 --- error_code eval
-[200, 401, 200, 200]
+[200, 401, 200, 401, 200]
 --- response_body_like eval
-[".", ".", ".",
+[".", ".", ".", ".",
  quotemeta(main::ev(event_type => 'data_export', success => 1,
                     user_id => 'u1', tenant_id => 't1',
                     path => '/dl/[redacted]/report.csv',
@@ -305,7 +307,10 @@ __DATA__
                       user_agent => 'v1.2.3', status => 401)
            . main::ev(event_type => 'data_export', success => 1,
                       user_id => 'u1', tenant_id => 't1',
-                      path => '[redacted]', status => 200)) . '\z']
+                      path => '[redacted]', status => 200)
+           . main::ev(event_type => 'auth_failure', reason => 'token_malformed',
+                      declared_event => 'data_export',
+                      path => '[redacted]', status => 401)) . '\z']
 
 
 
