@@ -84,9 +84,18 @@ ngx_stratum_fuzz_make_policies(ngx_conf_t *cf, ngx_array_t *keys)
     ngx_uint_t                    b;
     ngx_stratum_auth_loc_conf_t  *prev, *conf;
 
-    static const char  *methods[] = { "otp", "hwk", NULL };
-    static const char  *roles[] = { "admin", "root", NULL };
-    static time_t       leeways[] = { 0, 60, 3600, 10L * 365 * 86400 };
+    static const char              *methods[] = { "otp", "hwk", NULL };
+    static const char              *roles[] = { "admin", "root", NULL };
+    static time_t                   leeways[] = { 0, 60, 3600,
+                                                  10L * 365 * 86400 };
+    static ngx_stratum_srv_conf_t   sscf;
+    static void                    *srv_conf[] = { &sscf };
+    static ngx_http_conf_ctx_t      ctx;
+
+    /* the merge marks the server it merges for, as nginx's merge lets it */
+
+    ctx.srv_conf = srv_conf;
+    cf->ctx = &ctx;
 
     for (b = 0; b < NGX_STRATUM_FUZZ_POLICIES; b++) {
         prev = ngx_stratum_auth_create_loc_conf(cf);
@@ -122,8 +131,10 @@ ngx_stratum_fuzz_make_policies(ngx_conf_t *cf, ngx_array_t *keys)
 
         conf->leeway = leeways[b >> 6];
 
+        sscf.guarded = 0;
+
         rv = ngx_stratum_auth_merge_loc_conf(cf, prev, conf);
-        ngx_stratum_fuzz_check(rv == NGX_CONF_OK);
+        ngx_stratum_fuzz_check(rv == NGX_CONF_OK && sscf.guarded);
 
         ngx_stratum_fuzz_policies[b] = conf;
     }
