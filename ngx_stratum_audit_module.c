@@ -37,8 +37,8 @@
 
 #define NGX_STRATUM_AUDIT_HEX_LEN       (SHA256_DIGEST_LENGTH * 2)
 
-/* base64url characters read to tell a JOSE header: "{" after 40 blanks */
-#define NGX_STRATUM_AUDIT_JOSE_PEEK     56
+/* base64url characters decoded at a time to tell a JOSE header */
+#define NGX_STRATUM_AUDIT_JOSE_CHUNK    56
 
 /* percent-decodings a client string is looked through for a token */
 #define NGX_STRATUM_AUDIT_DECODINGS     3
@@ -147,17 +147,19 @@ static ngx_int_t ngx_stratum_audit_secret_arg(ngx_http_request_t *r,
     u_char *name, size_t len, u_char *value, size_t vlen);
 static ngx_uint_t ngx_stratum_audit_credential_name(u_char *name,
     size_t len);
-static ngx_int_t ngx_stratum_audit_redact_path(ngx_http_request_t *r,
-    ngx_str_t *path);
-static ngx_int_t ngx_stratum_audit_decoded_token(ngx_http_request_t *r,
+static ngx_int_t ngx_stratum_audit_redact_client(ngx_http_request_t *r,
+    ngx_str_t *str);
+static ngx_int_t ngx_stratum_audit_decoded_secret(ngx_http_request_t *r,
     u_char *data, size_t len);
+static ngx_uint_t ngx_stratum_audit_named_secret(u_char *p, u_char *last);
 static ngx_uint_t ngx_stratum_audit_holds_token(u_char *p, u_char *last);
 static ngx_int_t ngx_stratum_audit_redact_tokens(ngx_http_request_t *r,
     ngx_str_t *str);
 static u_char *ngx_stratum_audit_run(u_char **start, u_char *last);
 static ngx_uint_t ngx_stratum_audit_b64url_char(u_char c);
 static ngx_uint_t ngx_stratum_audit_jose(u_char *p, u_char *last);
-static ngx_uint_t ngx_stratum_audit_json_object(u_char *p, u_char *last);
+static ngx_uint_t ngx_stratum_audit_json_object(u_char *p, u_char *last,
+    u_char **seen);
 static ngx_int_t ngx_stratum_audit_set_field(ngx_http_request_t *r,
     ngx_stratum_audit_loc_conf_t *salcf, json_t *obj, ngx_uint_t field,
     ngx_str_t *value, json_t *truncated);
@@ -679,7 +681,7 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
     if (r->headers_in.user_agent) {
         ua = r->headers_in.user_agent->value;
 
-        if (ngx_stratum_audit_redact_tokens(r, &ua) != NGX_OK) {
+        if (ngx_stratum_audit_redact_client(r, &ua) != NGX_OK) {
             goto failed;
         }
 
@@ -712,7 +714,7 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
     path.data = r->unparsed_uri.data;
     path.len = p ? (size_t) (p - path.data) : 0;
 
-    if (ngx_stratum_audit_redact_path(r, &path) != NGX_OK) {
+    if (ngx_stratum_audit_redact_client(r, &path) != NGX_OK) {
         goto failed;
     }
 
@@ -750,6 +752,13 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
     }
 
     if (detail_key && detail.len) {
+
+        /* a permission may be made of request variables ("docs:$arg_d") */
+
+        if (ngx_stratum_audit_redact_client(r, &detail) != NGX_OK) {
+            goto failed;
+        }
+
         rc |= ngx_stratum_audit_set_str(r, obj, detail_key, detail.data,
                                         detail.len, truncated);
     }
@@ -880,9 +889,6 @@ static ngx_int_t
 ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
     u_char *value, size_t vlen)
 {
-    u_char     *d, *p, *last, *eq;
-    ngx_int_t   rc;
-
     if (ngx_stratum_audit_credential_name(name, len)) {
         return 1;
     }
@@ -896,40 +902,7 @@ ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
         return 1;
     }
 
-    rc = ngx_stratum_audit_decoded_token(r, value, vlen);
-    if (rc != 0) {
-        return rc;
-    }
-
-    /* a credential by name within: "https://a.example/cb?code=..." */
-
-    d = ngx_pnalloc(r->pool, vlen);
-    if (d == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = d;
-    last = value;
-    ngx_unescape_uri(&p, &last, vlen, 0);
-    last = p;
-
-    for (p = d; p < last; p = eq + 1) {
-        for (eq = p; eq < last; eq++) {
-            if (*eq == '=' || *eq == '?' || *eq == '&' || *eq == ';'
-                || *eq == '#')
-            {
-                break;
-            }
-        }
-
-        if (eq < last && *eq == '='
-            && ngx_stratum_audit_credential_name(p, eq - p))
-        {
-            return 1;
-        }
-    }
-
-    return 0;
+    return ngx_stratum_audit_decoded_secret(r, value, vlen);
 }
 
 
@@ -938,26 +911,50 @@ ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
 static ngx_uint_t
 ngx_stratum_audit_credential_name(u_char *name, size_t len)
 {
-    u_char      *d, *p;
+    u_char      *d, *p, *q;
     ngx_str_t   *s;
-    u_char       low[3 * sizeof("client_secret")];
+    u_char       low[3 * sizeof("x_amz_security_token")];
+
+    /* "-" is compared as "_": "access-token", "X-Amz-Signature" */
 
     static ngx_str_t  names[] = {
         ngx_string("access_token"),
         ngx_string("id_token"),
         ngx_string("refresh_token"),
+        ngx_string("auth_token"),
         ngx_string("token"),
         ngx_string("jwt"),
+        ngx_string("bearer"),
+        ngx_string("auth"),
+        ngx_string("authorization"),
         ngx_string("code"),
+        ngx_string("assertion"),
+        ngx_string("client_assertion"),
         ngx_string("client_secret"),
         ngx_string("secret"),
+        ngx_string("private_key"),
         ngx_string("password"),
         ngx_string("passwd"),
+        ngx_string("pass"),
+        ngx_string("pwd"),
+        ngx_string("otp"),
         ngx_string("api_key"),
         ngx_string("apikey"),
         ngx_string("key"),
         ngx_string("signature"),
         ngx_string("sig"),
+        ngx_string("credential"),
+        ngx_string("credentials"),
+        ngx_string("session"),
+        ngx_string("session_id"),
+        ngx_string("sessionid"),
+        ngx_string("jsessionid"),
+        ngx_string("phpsessid"),
+        ngx_string("x_amz_signature"),
+        ngx_string("x_amz_credential"),
+        ngx_string("x_amz_security_token"),
+        ngx_string("x_goog_signature"),
+        ngx_string("x_goog_credential"),
         ngx_null_string
     };
 
@@ -974,6 +971,12 @@ ngx_stratum_audit_credential_name(u_char *name, size_t len)
     p = name;
     ngx_unescape_uri(&d, &p, len, 0);
 
+    for (q = low; q < d; q++) {
+        if (*q == '-') {
+            *q = '_';
+        }
+    }
+
     for (s = names; s->len; s++) {
         if (s->len == (size_t) (d - low)
             && ngx_strncasecmp(s->data, low, s->len) == 0)
@@ -987,24 +990,26 @@ ngx_stratum_audit_credential_name(u_char *name, size_t len)
 
 
 /*
- * the path as the client sent it, each JOSE token in it [redacted]; one
- * that shows only once the path is decoded ("%2E" for its dots) takes
- * the whole path with it
+ * a client string as the event keeps it (the path, the user agent, a
+ * permission made of request variables): each JOSE token in it becomes
+ * [redacted]; a token that shows only once the text is percent-decoded
+ * ("%2E" for its dots), or a credential by name in it ("x;jsessionid=",
+ * "?code=" inside, decoded or not), takes the whole string with it
  */
 
 static ngx_int_t
-ngx_stratum_audit_redact_path(ngx_http_request_t *r, ngx_str_t *path)
+ngx_stratum_audit_redact_client(ngx_http_request_t *r, ngx_str_t *str)
 {
     ngx_int_t  rc;
 
-    if (ngx_stratum_audit_redact_tokens(r, path) != NGX_OK) {
+    if (ngx_stratum_audit_redact_tokens(r, str) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    rc = ngx_stratum_audit_decoded_token(r, path->data, path->len);
+    rc = ngx_stratum_audit_decoded_secret(r, str->data, str->len);
 
     if (rc == 1) {
-        ngx_str_set(path, "[redacted]");
+        ngx_str_set(str, "[redacted]");
     }
 
     return (rc == NGX_ERROR) ? NGX_ERROR : NGX_OK;
@@ -1012,18 +1017,24 @@ ngx_stratum_audit_redact_path(ngx_http_request_t *r, ngx_str_t *path)
 
 
 /*
- * 1: a JOSE token in the text once percent-decoded, or decoded again (a
- * client that encodes twice: "%252E" for the dots)
+ * 1: a credential by name in the text, or a JOSE token or a credential
+ * by name once it is percent-decoded, or decoded again, up to
+ * NGX_STRATUM_AUDIT_DECODINGS times (a client that encodes twice:
+ * "%252E" for the dots)
  */
 
 static ngx_int_t
-ngx_stratum_audit_decoded_token(ngx_http_request_t *r, u_char *data,
+ngx_stratum_audit_decoded_secret(ngx_http_request_t *r, u_char *data,
     size_t len)
 {
     u_char      *d, *p, *buf, *last;
     ngx_uint_t   n;
 
     last = data + len;
+
+    if (ngx_stratum_audit_named_secret(data, last)) {
+        return 1;
+    }
 
     if (ngx_strlchr(data, last, '%') == NULL) {
         return 0;
@@ -1037,11 +1048,16 @@ ngx_stratum_audit_decoded_token(ngx_http_request_t *r, u_char *data,
     p = data;
 
     for (n = 0; n < NGX_STRATUM_AUDIT_DECODINGS; n++) {
+
+        /* in place from the second time on: it never writes ahead */
+
         d = buf;
         ngx_unescape_uri(&d, &p, last - p, 0);
         last = d;
 
-        if (ngx_stratum_audit_holds_token(buf, last)) {
+        if (ngx_stratum_audit_holds_token(buf, last)
+            || ngx_stratum_audit_named_secret(buf, last))
+        {
             return 1;
         }
 
@@ -1050,6 +1066,36 @@ ngx_stratum_audit_decoded_token(ngx_http_request_t *r, u_char *data,
         }
 
         p = buf;
+    }
+
+    return 0;
+}
+
+
+/*
+ * 1: "NAME=" where NAME says a credential and follows the start of the
+ * text or one of "?&;#+ " (a URL inside a value, a path parameter)
+ */
+
+static ngx_uint_t
+ngx_stratum_audit_named_secret(u_char *p, u_char *last)
+{
+    u_char  *eq;
+
+    for ( /* void */ ; p < last; p = eq + 1) {
+        for (eq = p; eq < last; eq++) {
+            if (*eq == '=' || *eq == '?' || *eq == '&' || *eq == ';'
+                || *eq == '#' || *eq == '+' || *eq == ' ')
+            {
+                break;
+            }
+        }
+
+        if (eq < last && *eq == '='
+            && ngx_stratum_audit_credential_name(p, eq - p))
+        {
+            return 1;
+        }
     }
 
     return 0;
@@ -1188,8 +1234,9 @@ ngx_stratum_audit_b64url_char(u_char c)
 static ngx_uint_t
 ngx_stratum_audit_jose(u_char *p, u_char *last)
 {
-    u_char      *seg, *end, *q;
-    ngx_uint_t   dots;
+    u_char      *seg, *end, *q, *seen;
+    ngx_uint_t   dots, k;
+    u_char      *skip[4];
 
     dots = 0;
 
@@ -1202,12 +1249,30 @@ ngx_stratum_audit_jose(u_char *p, u_char *last)
     for (seg = p; dots >= 2; seg = end + 1, dots--) {
         end = ngx_strlchr(seg, last, '.');
 
+        /*
+         * a start a multiple of 4 characters after one already tried
+         * reads the same bytes from the first that is no blank on: a
+         * long run of blanks is decoded once, not once for each start
+         */
+
+        skip[0] = skip[1] = skip[2] = skip[3] = NULL;
+
         for (q = seg; q < end; q++) {
-            if ((*q == 'e' || *q == 'I' || *q == 'C' || *q == 'D')
-                && ngx_stratum_audit_json_object(q, end))
-            {
+            if (*q != 'e' && *q != 'I' && *q != 'C' && *q != 'D') {
+                continue;
+            }
+
+            k = (q - seg) & 3;
+
+            if (q <= skip[k]) {
+                continue;
+            }
+
+            if (ngx_stratum_audit_json_object(q, end, &seen)) {
                 return 1;
             }
+
+            skip[k] = seen;
         }
     }
 
@@ -1215,47 +1280,67 @@ ngx_stratum_audit_jose(u_char *p, u_char *last)
 }
 
 
-/* 1: the base64url at "p" decodes to "{" and a quote, blanks allowed */
+/*
+ * 1: the base64url at "p" decodes to "{" and a quote, with any number of
+ * blanks before and after the brace (jansson reads such a header); on 0,
+ * "*seen" is where the group of four characters begins that holds the
+ * first byte no blank, or "last" when there is none
+ */
 
 static ngx_uint_t
-ngx_stratum_audit_json_object(u_char *p, u_char *last)
+ngx_stratum_audit_json_object(u_char *p, u_char *last, u_char **seen)
 {
-    u_char      *q, *e;
+    u_char      *chunk, *q, *e;
     ngx_str_t    src, dst;
     ngx_uint_t   brace;
-    u_char       buf[NGX_STRATUM_AUDIT_JOSE_PEEK / 4 * 3];
-
-    src.data = p;
-    src.len = ngx_min((size_t) (last - p), NGX_STRATUM_AUDIT_JOSE_PEEK);
-
-    while (src.len && p[src.len - 1] == '=') {
-        src.len--;
-    }
-
-    if (src.len % 4 == 1) {
-        src.len--;
-    }
-
-    dst.data = buf;
-
-    if (src.len < 2 || ngx_decode_base64url(&dst, &src) != NGX_OK) {
-        return 0;
-    }
+    u_char       buf[NGX_STRATUM_AUDIT_JOSE_CHUNK / 4 * 3];
 
     brace = 0;
-    e = dst.data + dst.len;
+    *seen = p;
 
-    for (q = dst.data; q < e; q++) {
-        if (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n') {
-            continue;
+    for (chunk = p; chunk < last; chunk += NGX_STRATUM_AUDIT_JOSE_CHUNK) {
+        src.data = chunk;
+        src.len = ngx_min((size_t) (last - chunk),
+                          NGX_STRATUM_AUDIT_JOSE_CHUNK);
+
+        while (src.len && chunk[src.len - 1] == '=') {
+            src.len--;
         }
 
-        if (!brace && *q == '{') {
-            brace = 1;
-            continue;
+        if (src.len % 4 == 1) {
+            src.len--;
         }
 
-        return brace && *q == '"';
+        dst.data = buf;
+
+        if (src.len < 2 || ngx_decode_base64url(&dst, &src) != NGX_OK) {
+            break;
+        }
+
+        e = dst.data + dst.len;
+
+        for (q = dst.data; q < e; q++) {
+            if (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n') {
+                continue;
+            }
+
+            if (!brace) {
+                *seen = chunk + (q - dst.data) / 3 * 4;
+
+                if (*q == '{') {
+                    brace = 1;
+                    continue;
+                }
+            }
+
+            return brace && *q == '"';
+        }
+    }
+
+    /* what is left is no more than a character: no byte */
+
+    if (!brace) {
+        *seen = last;
     }
 
     return 0;

@@ -100,6 +100,19 @@ our $MailToken = mint(claims => { sub => 'user@example.com',
 our $Expired = mint(claims => { sub => 'u1' }, exp => -120);
 our $Forged = forge(payload => { sub => 'u1', exp => time + 3600 });
 
+# validly signed tokens whose JOSE header is spaced as jansson allows: the
+# first many blanks after the brace, the other more blanks than any
+# header needs, before and after it
+our $Spaced = forge(raw_header => b64url('{' . (' ' x 50) . '"alg":"RS256"}'),
+                    payload => { sub => 'u1', tenant_id => 't1',
+                                 exp => time + 3600 },
+                    sign => 'rsa');
+our $Wide = forge(raw_header => b64url((' ' x 1500) . '{' . ("\n" x 1500)
+                                       . '"alg":"RS256"}'),
+                  payload => { sub => 'u1', tenant_id => 't1',
+                               exp => time + 3600 },
+                  sign => 'rsa');
+
 our $HttpConfig = <<'_EOC_';
     stratum_auth_key_file        $TEST_NGINX_STRATUM_KEYS/rsa.pub;
     stratum_rbac_role            analyst  campaigns:read;
@@ -311,6 +324,94 @@ __DATA__
            . main::ev(event_type => 'auth_failure', reason => 'token_malformed',
                       declared_event => 'data_export',
                       path => '[redacted]', status => 401)) . '\z']
+
+
+
+=== TEST 5f: a token whose header has blanks after its brace is redacted too
+--- config
+    location ~ ^/dl/(?<tk>[^/]+)/ {
+        stratum_auth         on;
+        stratum_auth_token   $tk;
+        stratum_audit_event  data_export;
+        stratum_audit_query  q;
+        empty_gif;
+    }
+--- request eval
+["GET /dl/$::Spaced/report.csv?q=x.$::Spaced", "GET /dl/$::Wide/r.csv",
+ "GET /audit"]
+--- more_headers eval
+["User-Agent: app (Bearer $::Spaced)", "User-Agent: app $::Wide", ""]
+--- error_code eval
+[200, 200, 200]
+--- response_body_like eval
+[".", ".",
+ quotemeta(main::ev(event_type => 'data_export', success => 1,
+                    user_id => 'u1', tenant_id => 't1',
+                    path => '/dl/[redacted]/report.csv',
+                    query => 'q=[redacted]',
+                    user_agent => 'app (Bearer [redacted])',
+                    status => 200)
+           . main::ev(event_type => 'data_export', success => 1,
+                      user_id => 'u1', tenant_id => 't1',
+                      path => '/dl/[redacted]/r.csv',
+                      user_agent => 'app [redacted]', status => 200))
+ . '\z']
+
+
+
+=== TEST 5g: credentials by name, encoded up to three times, in a named argument, the path, the user agent and a permission
+--- config
+    location /api/export/ {
+        stratum_audit_event  data_export;
+        stratum_audit_query  n1 n2 n3 n4 n5 n6 n7 n8 ok;
+        empty_gif;
+    }
+    location /docs/ {
+        stratum_auth          on;
+        stratum_rbac_require  "docs:$arg_doc:read";
+        empty_gif;
+    }
+--- request eval
+["GET /api/export/x?n1=https%253A%252F%252Fa.example%252Fcb%253Fcode%253DSECRET1&n2=https://a.example/cb%3FX-Amz-Signature%3DSECRET2&n3=cb%3Faccess-token%3DSECRET3&n4=a+password%3DSECRET4&n5=https%25253A%25252F%25252Fa%25252Fcb%25253Fauth_token%25253DSECRET5&n6=x%3Bjsessionid%3DSECRET6&n7=Bearer%20opaque&n8=https://a.example/?state=1&ok=https://a.example/cb%3Fpage%3D2",
+ "GET /api/export/x;jsessionid=SECRET7",
+ "GET /api/export/y#access_token=SECRET8",
+ "GET /api/export/z",
+ "GET /api/export/u",
+ "GET /docs/x?doc=x.$::Token",
+ "GET /docs/y?doc=" . ($::Token =~ s/\./%2E/gr),
+ "GET /audit"]
+--- more_headers eval
+["", "", "", "User-Agent: app " . ($::Token =~ s/\./%2E/gr),
+ "User-Agent: app token=SECRET9", "Authorization: Bearer $::Token",
+ "Authorization: Bearer $::Token", ""]
+--- error_code eval
+[200, 200, 200, 200, 200, 403, 403, 200]
+--- response_body_like eval
+[".", ".", ".", ".", ".", ".", ".",
+ quotemeta(main::ev(event_type => 'data_export', success => 1,
+                    path => '/api/export/x',
+                    query => 'n1=[redacted]&n2=[redacted]&n3=[redacted]&n4=[redacted]&n5=[redacted]&n6=[redacted]&n7=Bearer%20opaque&n8=https://a.example/?state=1&ok=https://a.example/cb%3Fpage%3D2',
+                    status => 200)
+           . main::ev(event_type => 'data_export', success => 1,
+                      path => '[redacted]', status => 200)
+           . main::ev(event_type => 'data_export', success => 1,
+                      path => '[redacted]', status => 200)
+           . main::ev(event_type => 'data_export', success => 1,
+                      path => '/api/export/z', user_agent => '[redacted]',
+                      status => 200)
+           . main::ev(event_type => 'data_export', success => 1,
+                      path => '/api/export/u', user_agent => '[redacted]',
+                      status => 200)
+           . main::ev(event_type => 'authorization_denied',
+                      reason => 'permission_denied',
+                      permission => 'docs:[redacted]:read',
+                      user_id => 'u1', tenant_id => 't1',
+                      path => '/docs/x', status => 403)
+           . main::ev(event_type => 'authorization_denied',
+                      reason => 'permission_denied',
+                      permission => '[redacted]',
+                      user_id => 'u1', tenant_id => 't1',
+                      path => '/docs/y', status => 403)) . '\z']
 
 
 
