@@ -15,7 +15,8 @@
  * table) into "out", NUL-terminated, from "pool"; "path" is made absolute
  * in place.  "what" names the file in the messages.  The file must be a
  * regular one: it is opened without blocking, so that a FIFO or a device
- * fails "nginx -t" instead of stalling it.
+ * fails "nginx -t" instead of stalling it.  What was read of a file that
+ * fails is wiped: it may be a secret (the audit hash key).
  */
 
 ngx_int_t
@@ -27,6 +28,8 @@ ngx_stratum_conf_read_file(ngx_conf_t *cf, ngx_str_t *path, const char *what,
     ngx_int_t        rc;
     ngx_file_t       file;
     ngx_file_info_t  fi;
+
+    ngx_str_null(out);
 
     if (ngx_conf_full_name(cf->cycle, path, 1) != NGX_OK) {
         return NGX_ERROR;
@@ -91,6 +94,11 @@ ngx_stratum_conf_read_file(ngx_conf_t *cf, ngx_str_t *path, const char *what,
     rc = NGX_OK;
 
 done:
+
+    if (rc != NGX_OK && out->data) {
+        ngx_explicit_memzero(out->data, out->len);
+        ngx_str_null(out);
+    }
 
     if (ngx_close_file(fd) == NGX_FILE_ERROR) {
         ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
