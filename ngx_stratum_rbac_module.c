@@ -1602,6 +1602,18 @@ ngx_stratum_rbac_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         goto conflict;
     }
 
+    /* "a:b off" would ask for a permission named "off" */
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        if (ngx_strcmp(value[i].data, "off") == 0) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"off\" in \"%V\" clears the inherited "
+                               "requirements and takes no permission with it",
+                               &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
     if (srlcf->require == NGX_CONF_UNSET_PTR) {
         srlcf->require = ngx_array_create(cf->pool, cf->args->nelts,
                                           sizeof(ngx_stratum_rbac_require_t));

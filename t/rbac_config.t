@@ -718,3 +718,31 @@ _EOC_
 --- must_die
 --- error_log eval
 ["[emerg]", qr{roles file "\S+/fifo" is not a regular file in \S+nginx\.conf:\d+}]
+
+
+
+=== TEST 51: "off" among permissions is refused, not taken as a permission named "off"
+--- http_config eval: $::Keys
+--- config
+    location /api/ {
+        stratum_auth          on;
+        stratum_rbac_require  campaigns:read off;
+        empty_gif;
+    }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"off" in "stratum_rbac_require" clears the inherited requirements and takes no permission with it in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 52: the same for stratum_rbac_require_any, "off" first
+--- http_config eval: $::Keys
+--- config
+    location /api/ {
+        stratum_auth              on;
+        stratum_rbac_require_any  off campaigns:read;
+        empty_gif;
+    }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"off" in "stratum_rbac_require_any" clears the inherited requirements/
