@@ -190,11 +190,11 @@ space         := $(empty) $(empty)
 FUZZ_SRCS_jwt_split   := ngx_stratum_jwt.c ngx_stratum_conf.c
 FUZZ_SRCS_jwks        := ngx_stratum_jwt.c ngx_stratum_conf.c
 FUZZ_SRCS_auth_claims := ngx_stratum_jwt.c ngx_stratum_conf.c \
-                         $(wildcard ngx_stratum_http.c)
+                         ngx_stratum_http.c ngx_stratum_redact.c
 FUZZ_SRCS_auth_token  := ngx_stratum_jwt.c ngx_stratum_conf.c \
-                         $(wildcard ngx_stratum_http.c)
+                         ngx_stratum_http.c ngx_stratum_redact.c
 FUZZ_SRCS_rbac_match  := ngx_stratum_rbac_match.c
-FUZZ_SRCS_ratelimit   := $(wildcard ngx_stratum_http.c)
+FUZZ_SRCS_ratelimit   := ngx_stratum_http.c ngx_stratum_redact.c
 
 FUZZ_SECONDS  ?= 60
 FUZZ_BIN       = $(ASAN_BUILD)/fuzz

@@ -13,6 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_stratum_conf.h"
+#include "ngx_stratum_redact.h"
 
 
 /*

@@ -37,12 +37,6 @@
 
 #define NGX_STRATUM_AUDIT_HEX_LEN       (SHA256_DIGEST_LENGTH * 2)
 
-/* base64url characters decoded at a time to tell a JOSE header */
-#define NGX_STRATUM_AUDIT_JOSE_CHUNK    56
-
-/* percent-decodings a client string is looked through for a token */
-#define NGX_STRATUM_AUDIT_DECODINGS     3
-
 /* events a worker may have in flight to Redis; more go to the fallback */
 #define NGX_STRATUM_AUDIT_REDIS_PENDING 4096
 #define NGX_STRATUM_AUDIT_REDIS_MAXLEN  "1000000"
@@ -145,21 +139,6 @@ static ngx_int_t ngx_stratum_audit_filter_query(ngx_http_request_t *r,
     ngx_array_t *names, ngx_str_t *query);
 static ngx_int_t ngx_stratum_audit_secret_arg(ngx_http_request_t *r,
     u_char *name, size_t len, u_char *value, size_t vlen);
-static ngx_uint_t ngx_stratum_audit_credential_name(u_char *name,
-    size_t len);
-static ngx_int_t ngx_stratum_audit_redact_client(ngx_http_request_t *r,
-    ngx_str_t *str);
-static ngx_int_t ngx_stratum_audit_decoded_secret(ngx_http_request_t *r,
-    u_char *data, size_t len);
-static ngx_uint_t ngx_stratum_audit_named_secret(u_char *p, u_char *last);
-static ngx_uint_t ngx_stratum_audit_holds_token(u_char *p, u_char *last);
-static ngx_int_t ngx_stratum_audit_redact_tokens(ngx_http_request_t *r,
-    ngx_str_t *str);
-static u_char *ngx_stratum_audit_run(u_char **start, u_char *last);
-static ngx_uint_t ngx_stratum_audit_b64url_char(u_char c);
-static ngx_uint_t ngx_stratum_audit_jose(u_char *p, u_char *last);
-static ngx_uint_t ngx_stratum_audit_json_object(u_char *p, u_char *last,
-    u_char **seen);
 static ngx_int_t ngx_stratum_audit_set_field(ngx_http_request_t *r,
     ngx_stratum_audit_loc_conf_t *salcf, json_t *obj, ngx_uint_t field,
     ngx_str_t *value, json_t *truncated);
@@ -440,9 +419,9 @@ ngx_stratum_audit_log_handler(ngx_http_request_t *r)
 
             line = ngx_stratum_audit_dump(r, obj, &len);
             if (line == NULL) {
-                ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                              "stratum audit: an event for syslog and "
-                              "Redis was lost: no memory");
+                ngx_stratum_log_error(NGX_LOG_ALERT, r, 0,
+                                      "stratum audit: an event for syslog and "
+                                      "Redis was lost: no memory");
                 break;
             }
         }
@@ -681,7 +660,7 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
     if (r->headers_in.user_agent) {
         ua = r->headers_in.user_agent->value;
 
-        if (ngx_stratum_audit_redact_client(r, &ua) != NGX_OK) {
+        if (ngx_stratum_redact_client(r->pool, &ua) != NGX_OK) {
             goto failed;
         }
 
@@ -714,7 +693,7 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
     path.data = r->unparsed_uri.data;
     path.len = p ? (size_t) (p - path.data) : 0;
 
-    if (ngx_stratum_audit_redact_client(r, &path) != NGX_OK) {
+    if (ngx_stratum_redact_client(r->pool, &path) != NGX_OK) {
         goto failed;
     }
 
@@ -755,7 +734,7 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
 
         /* a permission may be made of request variables ("docs:$arg_d") */
 
-        if (ngx_stratum_audit_redact_client(r, &detail) != NGX_OK) {
+        if (ngx_stratum_redact_client(r->pool, &detail) != NGX_OK) {
             goto failed;
         }
 
@@ -784,8 +763,8 @@ ngx_stratum_audit_event(ngx_http_request_t *r,
 
 failed:
 
-    ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                  "stratum audit: event not built: out of memory");
+    ngx_stratum_log_error(NGX_LOG_ALERT, r, 0,
+                          "stratum audit: event not built: out of memory");
 
     if (obj) {
         json_decref(obj);
@@ -889,7 +868,7 @@ static ngx_int_t
 ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
     u_char *value, size_t vlen)
 {
-    if (ngx_stratum_audit_credential_name(name, len)) {
+    if (ngx_stratum_redact_credential_name(name, len)) {
         return 1;
     }
 
@@ -898,452 +877,11 @@ ngx_stratum_audit_secret_arg(ngx_http_request_t *r, u_char *name, size_t len,
      * between other text, is a run of base64url characters
      */
 
-    if (ngx_stratum_audit_holds_token(value, value + vlen)) {
+    if (ngx_stratum_redact_holds_token(value, value + vlen)) {
         return 1;
     }
 
-    return ngx_stratum_audit_decoded_secret(r, value, vlen);
-}
-
-
-/* 1: an argument name that says a credential, as the application reads it */
-
-static ngx_uint_t
-ngx_stratum_audit_credential_name(u_char *name, size_t len)
-{
-    u_char      *d, *p, *q;
-    ngx_str_t   *s;
-    u_char       low[3 * sizeof("x_amz_security_token")];
-
-    /* "-" is compared as "_": "access-token", "X-Amz-Signature" */
-
-    static ngx_str_t  names[] = {
-        ngx_string("access_token"),
-        ngx_string("id_token"),
-        ngx_string("refresh_token"),
-        ngx_string("auth_token"),
-        ngx_string("token"),
-        ngx_string("jwt"),
-        ngx_string("bearer"),
-        ngx_string("auth"),
-        ngx_string("authorization"),
-        ngx_string("code"),
-        ngx_string("assertion"),
-        ngx_string("client_assertion"),
-        ngx_string("client_secret"),
-        ngx_string("secret"),
-        ngx_string("private_key"),
-        ngx_string("password"),
-        ngx_string("passwd"),
-        ngx_string("pass"),
-        ngx_string("pwd"),
-        ngx_string("otp"),
-        ngx_string("api_key"),
-        ngx_string("apikey"),
-        ngx_string("key"),
-        ngx_string("signature"),
-        ngx_string("sig"),
-        ngx_string("credential"),
-        ngx_string("credentials"),
-        ngx_string("session"),
-        ngx_string("session_id"),
-        ngx_string("sessionid"),
-        ngx_string("jsessionid"),
-        ngx_string("phpsessid"),
-        ngx_string("x_amz_signature"),
-        ngx_string("x_amz_credential"),
-        ngx_string("x_amz_security_token"),
-        ngx_string("x_goog_signature"),
-        ngx_string("x_goog_credential"),
-        ngx_null_string
-    };
-
-    /*
-     * "access%5Ftoken" is "access_token" to the application; a name of
-     * more than three times the longest one cannot decode to any
-     */
-
-    if (len > sizeof(low)) {
-        return 0;
-    }
-
-    d = low;
-    p = name;
-    ngx_unescape_uri(&d, &p, len, 0);
-
-    for (q = low; q < d; q++) {
-        if (*q == '-') {
-            *q = '_';
-        }
-    }
-
-    for (s = names; s->len; s++) {
-        if (s->len == (size_t) (d - low)
-            && ngx_strncasecmp(s->data, low, s->len) == 0)
-        {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/*
- * a client string as the event keeps it (the path, the user agent, a
- * permission made of request variables): each JOSE token in it becomes
- * [redacted]; a token that shows only once the text is percent-decoded
- * ("%2E" for its dots), or a credential by name in it ("x;jsessionid=",
- * "?code=" inside, decoded or not), takes the whole string with it
- */
-
-static ngx_int_t
-ngx_stratum_audit_redact_client(ngx_http_request_t *r, ngx_str_t *str)
-{
-    ngx_int_t  rc;
-
-    if (ngx_stratum_audit_redact_tokens(r, str) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_stratum_audit_decoded_secret(r, str->data, str->len);
-
-    if (rc == 1) {
-        ngx_str_set(str, "[redacted]");
-    }
-
-    return (rc == NGX_ERROR) ? NGX_ERROR : NGX_OK;
-}
-
-
-/*
- * 1: a credential by name in the text, or a JOSE token or a credential
- * by name once it is percent-decoded, or decoded again, up to
- * NGX_STRATUM_AUDIT_DECODINGS times (a client that encodes twice:
- * "%252E" for the dots)
- */
-
-static ngx_int_t
-ngx_stratum_audit_decoded_secret(ngx_http_request_t *r, u_char *data,
-    size_t len)
-{
-    u_char      *d, *p, *buf, *last;
-    ngx_uint_t   n;
-
-    last = data + len;
-
-    if (ngx_stratum_audit_named_secret(data, last)) {
-        return 1;
-    }
-
-    if (ngx_strlchr(data, last, '%') == NULL) {
-        return 0;
-    }
-
-    buf = ngx_pnalloc(r->pool, len);
-    if (buf == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = data;
-
-    for (n = 0; n < NGX_STRATUM_AUDIT_DECODINGS; n++) {
-
-        /* in place from the second time on: it never writes ahead */
-
-        d = buf;
-        ngx_unescape_uri(&d, &p, last - p, 0);
-        last = d;
-
-        if (ngx_stratum_audit_holds_token(buf, last)
-            || ngx_stratum_audit_named_secret(buf, last))
-        {
-            return 1;
-        }
-
-        if (ngx_strlchr(buf, last, '%') == NULL) {
-            break;
-        }
-
-        p = buf;
-    }
-
-    return 0;
-}
-
-
-/*
- * 1: "NAME=" where NAME says a credential and follows the start of the
- * text or one of "?&;#+ " (a URL inside a value, a path parameter)
- */
-
-static ngx_uint_t
-ngx_stratum_audit_named_secret(u_char *p, u_char *last)
-{
-    u_char  *eq;
-
-    for ( /* void */ ; p < last; p = eq + 1) {
-        for (eq = p; eq < last; eq++) {
-            if (*eq == '=' || *eq == '?' || *eq == '&' || *eq == ';'
-                || *eq == '#' || *eq == '+' || *eq == ' ')
-            {
-                break;
-            }
-        }
-
-        if (eq < last && *eq == '='
-            && ngx_stratum_audit_credential_name(p, eq - p))
-        {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/* 1: a JOSE token somewhere in the text, "Bearer <token>", quoted, ... */
-
-static ngx_uint_t
-ngx_stratum_audit_holds_token(u_char *p, u_char *last)
-{
-    u_char  *run;
-
-    for ( /* void */ ; p < last; p = run) {
-        run = ngx_stratum_audit_run(&p, last);
-
-        if (ngx_stratum_audit_jose(p, run)) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/*
- * a client string as the event keeps it (the path, the user agent): each
- * JOSE token in it becomes [redacted], wherever the client put it
- */
-
-static ngx_int_t
-ngx_stratum_audit_redact_tokens(ngx_http_request_t *r, ngx_str_t *str)
-{
-    u_char  *p, *last, *run, *from, *out, *o;
-
-    static u_char  redacted[] = "[redacted]";
-
-    last = str->data + str->len;
-    from = str->data;
-    out = NULL;
-    o = NULL;
-
-    for (p = str->data; p < last; p = run) {
-        run = ngx_stratum_audit_run(&p, last);
-
-        if (!ngx_stratum_audit_jose(p, run)) {
-            continue;
-        }
-
-        /* a token is 5 bytes at least ("eyJ.."), "[redacted]" 10 */
-
-        if (out == NULL) {
-            out = ngx_pnalloc(r->pool,
-                              str->len + (str->len / 5 + 1)
-                                         * (sizeof(redacted) - 1));
-            if (out == NULL) {
-                return NGX_ERROR;
-            }
-
-            o = out;
-        }
-
-        o = ngx_cpymem(o, from, p - from);
-        o = ngx_cpymem(o, redacted, sizeof(redacted) - 1);
-        from = run;
-    }
-
-    if (out) {
-        o = ngx_cpymem(o, from, last - from);
-        str->data = out;
-        str->len = o - out;
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * the next run of base64url characters and dots from *start on: *start
- * moves to where it begins, its end is returned; "=" belongs to a run
- * only as padding: "id_token=eyJ..." is two
- */
-
-static u_char *
-ngx_stratum_audit_run(u_char **start, u_char *last)
-{
-    u_char  *p, *run;
-
-    p = *start;
-
-    while (p < last && !ngx_stratum_audit_b64url_char(*p)) {
-        p++;
-    }
-
-    for (run = p; run < last; run++) {
-        if (*run == '=') {
-            if (run + 1 < last && run[1] != '=' && run[1] != '.') {
-                break;
-            }
-
-            continue;
-        }
-
-        if (!ngx_stratum_audit_b64url_char(*run)) {
-            break;
-        }
-    }
-
-    if (run < last && *run == '=') {
-        run++;
-    }
-
-    *start = p;
-
-    return run;
-}
-
-
-static ngx_uint_t
-ngx_stratum_audit_b64url_char(u_char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-           || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-}
-
-
-/*
- * 1: a compact JWS or JWE, padded or not, in a run of base64url
- * characters and dots: three segments or more, the first a JSON object
- * (a JOSE header) however it is spaced.  The token may be glued to what
- * comes before it ("xx" or "x." and a token), so it may begin at any
- * character of any segment that two more follow where the base64url of
- * "{" or of a blank can begin
- */
-
-static ngx_uint_t
-ngx_stratum_audit_jose(u_char *p, u_char *last)
-{
-    u_char      *seg, *end, *q, *seen;
-    ngx_uint_t   dots, k;
-    u_char      *skip[4];
-
-    dots = 0;
-
-    for (q = p; q < last; q++) {
-        if (*q == '.') {
-            dots++;
-        }
-    }
-
-    for (seg = p; dots >= 2; seg = end + 1, dots--) {
-        end = ngx_strlchr(seg, last, '.');
-
-        /*
-         * a start a multiple of 4 characters after one already tried
-         * reads the same bytes from the first that is no blank on: a
-         * long run of blanks is decoded once, not once for each start
-         */
-
-        skip[0] = skip[1] = skip[2] = skip[3] = NULL;
-
-        for (q = seg; q < end; q++) {
-            if (*q != 'e' && *q != 'I' && *q != 'C' && *q != 'D') {
-                continue;
-            }
-
-            k = (q - seg) & 3;
-
-            if (q <= skip[k]) {
-                continue;
-            }
-
-            if (ngx_stratum_audit_json_object(q, end, &seen)) {
-                return 1;
-            }
-
-            skip[k] = seen;
-        }
-    }
-
-    return 0;
-}
-
-
-/*
- * 1: the base64url at "p" decodes to "{" and a quote, with any number of
- * blanks before and after the brace (jansson reads such a header); on 0,
- * "*seen" is where the group of four characters begins that holds the
- * first byte no blank, or "last" when there is none
- */
-
-static ngx_uint_t
-ngx_stratum_audit_json_object(u_char *p, u_char *last, u_char **seen)
-{
-    u_char      *chunk, *q, *e;
-    ngx_str_t    src, dst;
-    ngx_uint_t   brace;
-    u_char       buf[NGX_STRATUM_AUDIT_JOSE_CHUNK / 4 * 3];
-
-    brace = 0;
-    *seen = p;
-
-    for (chunk = p; chunk < last; chunk += NGX_STRATUM_AUDIT_JOSE_CHUNK) {
-        src.data = chunk;
-        src.len = ngx_min((size_t) (last - chunk),
-                          NGX_STRATUM_AUDIT_JOSE_CHUNK);
-
-        while (src.len && chunk[src.len - 1] == '=') {
-            src.len--;
-        }
-
-        if (src.len % 4 == 1) {
-            src.len--;
-        }
-
-        dst.data = buf;
-
-        if (src.len < 2 || ngx_decode_base64url(&dst, &src) != NGX_OK) {
-            break;
-        }
-
-        e = dst.data + dst.len;
-
-        for (q = dst.data; q < e; q++) {
-            if (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n') {
-                continue;
-            }
-
-            if (!brace) {
-                *seen = chunk + (q - dst.data) / 3 * 4;
-
-                if (*q == '{') {
-                    brace = 1;
-                    continue;
-                }
-            }
-
-            return brace && *q == '"';
-        }
-    }
-
-    /* what is left is no more than a character: no byte */
-
-    if (!brace) {
-        *seen = last;
-    }
-
-    return 0;
+    return ngx_stratum_redact_secret(r->pool, value, vlen);
 }
 
 
@@ -1615,8 +1153,8 @@ ngx_stratum_audit_hash(ngx_http_request_t *r, ngx_str_t *value,
              value->data, value->len, md, &n)
         == NULL)
     {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "stratum audit: HMAC() failed");
+        ngx_stratum_log_error(NGX_LOG_ALERT, r, 0,
+                              "stratum audit: HMAC() failed");
         return NGX_ERROR;
     }
 
@@ -1674,8 +1212,8 @@ ngx_stratum_audit_dump(ngx_http_request_t *r, json_t *obj, size_t *len)
         n = json_dumpb(obj, (char *) buf, size, JSON_COMPACT);
 
         if (n == 0) {
-            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                          "stratum audit: json_dumpb() failed");
+            ngx_stratum_log_error(NGX_LOG_ALERT, r, 0,
+                                  "stratum audit: json_dumpb() failed");
             return NULL;
         }
 
@@ -1731,7 +1269,7 @@ ngx_stratum_audit_write_file(ngx_http_request_t *r, ngx_open_file_t *file,
     }
 
     if (buf->start == NULL) {
-        ngx_stratum_audit_write(file, r->connection->log, line, len);
+        ngx_stratum_audit_write(file, ngx_cycle->log, line, len);
         return;
     }
 
@@ -1741,7 +1279,7 @@ ngx_stratum_audit_write_file(ngx_http_request_t *r, ngx_open_file_t *file,
 
     if (len > (size_t) (buf->last - buf->pos)) {
         /* longer than the whole buffer */
-        ngx_stratum_audit_write(file, r->connection->log, line, len);
+        ngx_stratum_audit_write(file, ngx_cycle->log, line, len);
         return;
     }
 
@@ -1885,7 +1423,7 @@ ngx_stratum_audit_write_redis(ngx_http_request_t *r,
     /* Redis is slower than the events: not an outage, the sink stays up */
 
     if (ngx_stratum_audit_npending >= NGX_STRATUM_AUDIT_REDIS_PENDING) {
-        ngx_stratum_audit_spool(rs, r->connection->log, line, len,
+        ngx_stratum_audit_spool(rs, ngx_cycle->log, line, len,
                                 "too many events in flight", 0);
         return;
     }
@@ -1893,7 +1431,7 @@ ngx_stratum_audit_write_redis(ngx_http_request_t *r,
     p = ngx_alloc(offsetof(ngx_stratum_audit_pending_t, line) + len,
                   r->connection->log);
     if (p == NULL) {
-        ngx_stratum_audit_spool(rs, r->connection->log, line, len,
+        ngx_stratum_audit_spool(rs, ngx_cycle->log, line, len,
                                 "no memory", 0);
         return;
     }
@@ -1926,7 +1464,7 @@ ngx_stratum_audit_write_redis(ngx_http_request_t *r,
 
     if (rc != NGX_OK) {
         ngx_free(p);
-        ngx_stratum_audit_spool(rs, r->connection->log, line, len,
+        ngx_stratum_audit_spool(rs, ngx_cycle->log, line, len,
                                 rc == NGX_DECLINED ? "Redis is down"
                                                    : "no memory",
                                 rc == NGX_DECLINED);

@@ -774,7 +774,7 @@ ngx_stratum_auth_verify(ngx_http_request_t *r,
     result = NGX_STRATUM_AUTH_BAD_SIGNATURE;
 
     for (i = 0; i < nkeys; i++) {
-        rc = ngx_stratum_jwt_verify(keys[i], alg, &jwt, r->connection->log);
+        rc = ngx_stratum_jwt_verify(keys[i], alg, &jwt, ngx_cycle->log);
 
         if (rc == NGX_ERROR) {
             return NGX_STRATUM_AUTH_OFF;
@@ -1315,13 +1315,13 @@ ngx_stratum_auth_refuse(ngx_http_request_t *r,
 
     if (ctx == NULL || !ctx->refusal_logged) {
         if (result == NGX_STRATUM_AUTH_BAD_CLAIMS && ctx && ctx->bad_claim) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "stratum auth: token refused: %V: \"%s\"",
-                          detail, ctx->bad_claim);
+            ngx_stratum_log_error(NGX_LOG_INFO, r, 0,
+                                  "stratum auth: token refused: %V: \"%s\"",
+                                  detail, ctx->bad_claim);
 
         } else {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "stratum auth: token refused: %V", detail);
+            ngx_stratum_log_error(NGX_LOG_INFO, r, 0,
+                                  "stratum auth: token refused: %V", detail);
         }
 
         if (ctx) {
@@ -1638,8 +1638,8 @@ ngx_stratum_auth_cache_lookup(ngx_http_request_t *r,
     }
 
     if (p != last) {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "stratum auth: corrupt cache entry");
+        ngx_stratum_log_error(NGX_LOG_ALERT, r, 0,
+                              "stratum auth: corrupt cache entry");
         return NGX_ERROR;
     }
 
@@ -1716,9 +1716,9 @@ ngx_stratum_auth_cache_store(ngx_http_request_t *r,
 
     if (node == NULL) {
         ngx_shmtx_unlock(&cache->shpool->mutex);
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "stratum auth: could not allocate a cache entry "
-                      "in \"%V\"", &sacf->cache->shm.name);
+        ngx_stratum_log_error(NGX_LOG_WARN, r, 0,
+                              "stratum auth: could not allocate a cache entry "
+                              "in \"%V\"", &sacf->cache->shm.name);
         return;
     }
 

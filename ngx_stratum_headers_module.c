@@ -8,6 +8,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_stratum_redact.h"
+
 
 #define NGX_STRATUM_HEADERS_UPSTREAM_KEEP     0
 #define NGX_STRATUM_HEADERS_UPSTREAM_REPLACE  1
@@ -673,10 +675,10 @@ ngx_stratum_headers_set(ngx_http_request_t *r,
         pos = ngx_stratum_headers_find_control(&value);
 
         if (pos != NGX_DECLINED) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "stratum headers: value of \"%V\" has a control "
-                          "character at offset %i, header not sent",
-                          &hh->name, pos);
+            ngx_stratum_log_error(NGX_LOG_ERR, r, 0,
+                                  "stratum headers: value of \"%V\" has a "
+                                  "control character at offset %i, header not "
+                                  "sent", &hh->name, pos);
             return NGX_OK;
         }
     }

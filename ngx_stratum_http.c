@@ -111,12 +111,12 @@ ngx_stratum_check_internal(ngx_http_request_t *r,
     cscf = ngx_http_get_module_srv_conf(r, ngx_http_core_module);
 
     if (ngx_stratum_unnormalized(&r->uri, cscf->merge_slashes)) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "stratum: %s to a URI with \"//\", \".\" or \"..\" "
-                      "segments, or without a leading \"/\", is refused: "
-                      "it would escape the location of its normalized "
-                      "form",
-                      (r != r->main) ? "a subrequest" : "a redirect");
+        ngx_stratum_log_error(NGX_LOG_ERR, r, 0,
+                              "stratum: %s to a URI with \"//\", \".\" or "
+                              "\"..\" segments, or without a leading \"/\", "
+                              "is refused: it would escape the location of "
+                              "its normalized form",
+                              (r != r->main) ? "a subrequest" : "a redirect");
         return NGX_HTTP_BAD_REQUEST;
     }
 

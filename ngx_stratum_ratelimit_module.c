@@ -631,10 +631,10 @@ ngx_stratum_ratelimit_collect(ngx_http_request_t *r,
         }
 
         if (value.len + tenant.len > NGX_STRATUM_RATELIMIT_MAX_KEY) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "stratum ratelimit: the key in zone \"%V\" is "
-                          "longer than %d bytes", &zone->name,
-                          NGX_STRATUM_RATELIMIT_MAX_KEY);
+            ngx_stratum_log_error(NGX_LOG_ERR, r, 0,
+                                  "stratum ratelimit: the key in zone \"%V\" "
+                                  "is longer than %d bytes", &zone->name,
+                                  NGX_STRATUM_RATELIMIT_MAX_KEY);
             return NGX_ERROR;
         }
 
@@ -900,9 +900,9 @@ ngx_stratum_ratelimit_read_reply(ngx_http_request_t *r,
     }
 
     if (reply->type == REDIS_REPLY_ERROR) {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "stratum ratelimit: redis replied \"%*s\"",
-                      ngx_min(reply->len, 120), reply->str);
+        ngx_stratum_log_error(NGX_LOG_WARN, r, 0,
+                              "stratum ratelimit: redis replied \"%*s\"",
+                              ngx_min(reply->len, 120), reply->str);
         return NGX_ERROR;
     }
 
@@ -972,9 +972,9 @@ ngx_stratum_ratelimit_read_reply(ngx_http_request_t *r,
 
 invalid:
 
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                  "stratum ratelimit: unexpected reply from redis, type %d",
-                  reply->type);
+    ngx_stratum_log_error(NGX_LOG_WARN, r, 0,
+                          "stratum ratelimit: unexpected reply from redis, "
+                          "type %d", reply->type);
 
     return NGX_ERROR;
 }
@@ -1459,9 +1459,10 @@ ngx_stratum_ratelimit_local_item(ngx_http_request_t *r,
             node = ngx_slab_alloc_locked(zone->shpool, size);
             if (node == NULL) {
                 /* as limit_req does: the request is refused, not failed */
-                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                              "stratum ratelimit: zone \"%V\" is full, "
-                              "request refused with 503", &zone->name);
+                ngx_stratum_log_error(NGX_LOG_ERR, r, 0,
+                                      "stratum ratelimit: zone \"%V\" is "
+                                      "full, request refused with 503",
+                                      &zone->name);
                 return NGX_BUSY;
             }
         }

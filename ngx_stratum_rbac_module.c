@@ -284,6 +284,7 @@ static ngx_int_t
 ngx_stratum_rbac_handler(ngx_http_request_t *r)
 {
     ngx_int_t                      rc;
+    ngx_str_t                      missing;
     ngx_stratum_claims_t          *claims;
     ngx_stratum_rbac_ctx_t        *ctx;
     ngx_stratum_rbac_loc_conf_t   *srlcf;
@@ -368,23 +369,32 @@ ngx_stratum_rbac_handler(ngx_http_request_t *r)
         || ctx->result == NGX_STRATUM_RBAC_DENIED)
     {
         if (ctx->missing_valid) {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "stratum rbac: %spermission denied, "
-                          "missing \"%V\"",
-                          srlcf->dry_run ? "dry run: " : "", &ctx->missing);
+
+            /* request variables may have made it: "docs:$arg_doc:read" */
+
+            missing = ctx->missing;
+
+            if (ngx_stratum_redact_client(r->pool, &missing) != NGX_OK) {
+                ngx_str_set(&missing, "[redacted]");
+            }
+
+            ngx_stratum_log_error(NGX_LOG_INFO, r, 0,
+                                  "stratum rbac: %spermission denied, missing "
+                                  "\"%V\"", srlcf->dry_run ? "dry run: " : "",
+                                  &missing);
 
         } else {
-            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                          "stratum rbac: %spermission denied, the required "
-                          "permission is empty or invalid",
-                          srlcf->dry_run ? "dry run: " : "");
+            ngx_stratum_log_error(NGX_LOG_INFO, r, 0,
+                                  "stratum rbac: %spermission denied, the "
+                                  "required permission is empty or invalid",
+                                  srlcf->dry_run ? "dry run: " : "");
         }
 
     } else {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "stratum rbac: %stenant denied: %V",
-                      srlcf->dry_run ? "dry run: " : "",
-                      &ngx_stratum_rbac_tenant_reasons[ctx->tenant]);
+        ngx_stratum_log_error(NGX_LOG_INFO, r, 0,
+                              "stratum rbac: %stenant denied: %V",
+                              srlcf->dry_run ? "dry run: " : "",
+                              &ngx_stratum_rbac_tenant_reasons[ctx->tenant]);
     }
 
     if (srlcf->dry_run) {
@@ -556,10 +566,10 @@ ngx_stratum_rbac_value(ngx_http_request_t *r, ngx_http_complex_value_t *cv,
     if (own_value.len != value->len
         || ngx_memcmp(own_value.data, value->data, value->len) != 0)
     {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "stratum rbac: a requirement of this subrequest has "
-                      "one value with the main request's variables and "
-                      "another with its own: denied");
+        ngx_stratum_log_error(NGX_LOG_INFO, r, 0,
+                              "stratum rbac: a requirement of this subrequest "
+                              "has one value with the main request's "
+                              "variables and another with its own: denied");
 
         value->len = 0;
     }
@@ -668,11 +678,11 @@ ngx_stratum_rbac_find_roles(ngx_http_request_t *r,
 
         srmcf->warned[srmcf->nwarned++] = crc;
 
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "stratum rbac: unknown role \"%V\" in a token, "
-                      "it grants nothing%s", &name[i],
-                      srmcf->nwarned == NGX_STRATUM_RBAC_WARN_MAX
-                      ? "; further unknown roles are not logged" : "");
+        ngx_stratum_log_error(NGX_LOG_WARN, r, 0,
+                              "stratum rbac: unknown role \"%V\" in a token, "
+                              "it grants nothing%s", &name[i],
+                              srmcf->nwarned == NGX_STRATUM_RBAC_WARN_MAX
+                              ? "; further unknown roles are not logged" : "");
     }
 
     *roles = found;

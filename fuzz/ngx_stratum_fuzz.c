@@ -19,6 +19,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ngx_stratum_fuzz.h"
 
@@ -351,6 +352,15 @@ ngx_hex_dump(u_char *dst, u_char *src, size_t len)
     }
 
     return dst;
+}
+
+
+/* a wipe the compiler may not drop: glibc's explicit_bzero() */
+
+void
+ngx_explicit_memzero(void *buf, size_t n)
+{
+    explicit_bzero(buf, n);
 }
 
 
