@@ -529,10 +529,19 @@ ngx_stratum_log_handler(ngx_log_t *log, u_char *buf, size_t len)
     ngx_http_request_t        *r, *mr;
     ngx_http_core_srv_conf_t  *cscf;
 
+    /* a line logged from here (no memory for the redaction) is plain */
+
+    log->handler = NULL;
+
     r = ngx_stratum_log_request;
-    mr = r->main;
     p = buf;
     last = buf + len;
+
+    if (r == NULL) {
+        return p;
+    }
+
+    mr = r->main;
 
     if (log->action) {
         p = ngx_slprintf(p, last, " while %s", log->action);
