@@ -1274,7 +1274,7 @@ ngx_stratum_audit_write_file(ngx_http_request_t *r, ngx_open_file_t *file,
     }
 
     if (len > (size_t) (buf->last - buf->pos)) {
-        ngx_stratum_audit_flush(file, r->connection->log);
+        ngx_stratum_audit_flush(file, ngx_cycle->log);
     }
 
     if (len > (size_t) (buf->last - buf->pos)) {
@@ -1429,7 +1429,7 @@ ngx_stratum_audit_write_redis(ngx_http_request_t *r,
     }
 
     p = ngx_alloc(offsetof(ngx_stratum_audit_pending_t, line) + len,
-                  r->connection->log);
+                  ngx_cycle->log);
     if (p == NULL) {
         ngx_stratum_audit_spool(rs, ngx_cycle->log, line, len,
                                 "no memory", 0);

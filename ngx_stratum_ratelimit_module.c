@@ -1135,11 +1135,11 @@ ngx_stratum_ratelimit_decide(ngx_http_request_t *r,
         /* never earlier than the moment the zone admits again */
         retry = ngx_stratum_ratelimit_seconds(worst->wait);
 
-        ngx_log_error(lrcf->log_level, r->connection->log, 0,
-                      "stratum ratelimit: limiting requests%s, "
-                      "zone \"%V\", retry after %ui s",
-                      lrcf->dry_run ? " (dry run)" : "",
-                      &worst->zone->name, retry);
+        ngx_stratum_log_error(lrcf->log_level, r, 0,
+                              "stratum ratelimit: limiting requests%s, "
+                              "zone \"%V\", retry after %ui s",
+                              lrcf->dry_run ? " (dry run)" : "",
+                              &worst->zone->name, retry);
 
         if (lrcf->dry_run) {
             ctx->status = NGX_STRATUM_RATELIMIT_DRY_RUN;

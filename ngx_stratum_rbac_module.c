@@ -1595,7 +1595,9 @@ ngx_stratum_rbac_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+    if (cf->args->nelts == 2
+        && ngx_strcasecmp(value[1].data, (u_char *) "off") == 0)
+    {
         if (srlcf->require == NULL) {
             return "is duplicate";
         }
@@ -1615,7 +1617,7 @@ ngx_stratum_rbac_require(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     /* "a:b off" would ask for a permission named "off" */
 
     for (i = 1; i < cf->args->nelts; i++) {
-        if (ngx_strcmp(value[i].data, "off") == 0) {
+        if (ngx_strcasecmp(value[i].data, (u_char *) "off") == 0) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "\"off\" in \"%V\" clears the inherited "
                                "requirements and takes no permission with it",

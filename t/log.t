@@ -156,3 +156,27 @@ GET /api/x
 [qr/stratum auth: token refused: token missing, .*request: "GET \/main\?\.\.\. HTTP\/1\.1", subrequest: "\/t\/\[redacted\]\/y"/]
 --- no_error_log eval
 [main::sig($::Token), "e30.c2ln"]
+
+
+
+=== TEST 7: the rate limiter's refusal line, at its own level, carries no token and no Referer
+--- http_config eval
+$::HttpConfig . <<'_EOC_';
+    stratum_ratelimit_zone  rl:1m key=$remote_addr rate=1r/m burst=1;
+_EOC_
+--- config
+    location /rl/ {
+        stratum_ratelimit  rl;
+        empty_gif;
+    }
+--- request eval
+["GET /rl/a/$::Token?access_token=$::Token",
+ "GET /rl/a/$::Token?access_token=$::Token"]
+--- more_headers eval
+["Referer: https://app.example/?id_token=$::Token",
+ "Referer: https://app.example/?id_token=$::Token"]
+--- error_code eval
+[200, 429]
+--- no_error_log eval
+[main::sig($::Token), "referrer", "access_token="]
+

@@ -746,3 +746,17 @@ qr/\[emerg\] .*"off" in "stratum_rbac_require" clears the inherited requirements
 --- must_die
 --- error_log eval
 qr/\[emerg\] .*"off" in "stratum_rbac_require_any" clears the inherited requirements/
+
+
+
+=== TEST 53: "OFF" is "off" in any case, as nginx's flags read it
+--- http_config eval: $::Keys
+--- config
+    location /api/ {
+        stratum_auth          on;
+        stratum_rbac_require  campaigns:read OFF;
+        empty_gif;
+    }
+--- must_die
+--- error_log eval
+qr/\[emerg\] .*"off" in "stratum_rbac_require" clears the inherited requirements/
