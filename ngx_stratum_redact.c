@@ -123,8 +123,9 @@ ngx_stratum_redact_credential_name(u_char *name, size_t len)
 
 
 /*
- * a client string as the event keeps it (the path, the user agent, a
- * permission made of request variables): each JOSE token in it becomes
+ * a client string as an audit event or a log line keeps it (the path, the
+ * user agent, a permission made of request variables, the host): each
+ * JOSE token in it becomes
  * [redacted]; a token that shows only once the text is percent-decoded
  * ("%2E" for its dots), or a credential by name in it ("x;jsessionid=",
  * "?code=" inside, decoded or not), takes the whole string with it
@@ -157,8 +158,7 @@ ngx_stratum_redact_client(ngx_pool_t *pool, ngx_str_t *str)
  */
 
 ngx_int_t
-ngx_stratum_redact_secret(ngx_pool_t *pool, u_char *data,
-    size_t len)
+ngx_stratum_redact_secret(ngx_pool_t *pool, u_char *data, size_t len)
 {
     u_char      *d, *p, *buf, *last;
     ngx_uint_t   n;
