@@ -125,10 +125,10 @@ ngx_stratum_redact_credential_name(u_char *name, size_t len)
 /*
  * a client string as an audit event or a log line keeps it (the path, the
  * user agent, a permission made of request variables, the host): each
- * JOSE token in it becomes
- * [redacted]; a token that shows only once the text is percent-decoded
- * ("%2E" for its dots), or a credential by name in it ("x;jsessionid=",
- * "?code=" inside, decoded or not), takes the whole string with it
+ * JOSE token in it becomes [redacted]; a token that shows only once the
+ * text is percent-decoded ("%2E" for its dots), or a credential by name
+ * in it ("x;jsessionid=", "?code=" inside, decoded or not), takes the
+ * whole string with it
  */
 
 ngx_int_t
