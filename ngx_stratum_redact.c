@@ -586,8 +586,13 @@ ngx_stratum_log_handler(ngx_log_t *log, u_char *buf, size_t len)
         p = ngx_slprintf(p, last, ", subrequest: \"%V\"", &uri);
     }
 
-    if (mr->headers_in.server.len) {
-        host = mr->headers_in.server;
+    /*
+     * the Host header as the client sent it, as nginx writes it too (in
+     * the lowercased server name a token could not be told)
+     */
+
+    if (mr->headers_in.host) {
+        host = mr->headers_in.host->value;
 
         if (ngx_stratum_redact_client(r->pool, &host) != NGX_OK) {
             ngx_str_set(&host, "[redacted]");

@@ -180,3 +180,22 @@ _EOC_
 --- no_error_log eval
 [main::sig($::Token), "referrer", "access_token="]
 
+
+
+
+=== TEST 8: a token sent as the Host is [redacted], in the case it was sent
+--- config
+    location /api/ {
+        stratum_auth  on;
+        empty_gif;
+    }
+--- request
+GET /api/x
+--- more_headers
+Host: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl
+--- error_code: 401
+--- error_log eval
+[qr/stratum auth: token refused: token missing, .*request: "GET \/api\/x HTTP\/1\.1", host: "\[redacted\]"$/m]
+--- no_error_log
+eyJzdWIiOiJ4In0
+eyjzdwiioij4in0
