@@ -194,6 +194,7 @@ FUZZ_SRCS_auth_claims := ngx_stratum_jwt.c ngx_stratum_conf.c \
 FUZZ_SRCS_auth_token  := ngx_stratum_jwt.c ngx_stratum_conf.c \
                          ngx_stratum_http.c ngx_stratum_redact.c
 FUZZ_SRCS_rbac_match  := ngx_stratum_rbac_match.c
+FUZZ_SRCS_redact      := ngx_stratum_redact.c
 FUZZ_SRCS_ratelimit   := ngx_stratum_http.c ngx_stratum_redact.c
 
 FUZZ_SECONDS  ?= 60

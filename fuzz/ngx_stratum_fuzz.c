@@ -364,6 +364,109 @@ ngx_explicit_memzero(void *buf, size_t n)
 }
 
 
+/*
+ * percent-decoding as the redaction uses it (type 0): "%" and two hex
+ * digits is a byte, anything else is copied; it never writes ahead of
+ * what it has read, so it may decode in place
+ */
+
+static ngx_int_t
+ngx_stratum_fuzz_hex(u_char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+
+void
+ngx_unescape_uri(u_char **dst, u_char **src, size_t size, ngx_uint_t type)
+{
+    u_char     *d, *s, *end;
+    ngx_int_t   hi, lo;
+
+    d = *dst;
+    s = *src;
+    end = s + size;
+
+    while (s < end) {
+        if (*s == '%' && end - s >= 3
+            && (hi = ngx_stratum_fuzz_hex(s[1])) >= 0
+            && (lo = ngx_stratum_fuzz_hex(s[2])) >= 0)
+        {
+            *d++ = (u_char) (hi << 4 | lo);
+            s += 3;
+            continue;
+        }
+
+        *d++ = *s++;
+    }
+
+    *dst = d;
+    *src = s;
+}
+
+
+/* base64url without padding; a length of 4n+1 or a stray byte fails */
+
+ngx_int_t
+ngx_decode_base64url(ngx_str_t *dst, ngx_str_t *src)
+{
+    u_char      *d, c;
+    size_t       i;
+    uint32_t     acc;
+    ngx_int_t    v;
+    ngx_uint_t   bits;
+
+    if (src->len % 4 == 1) {
+        return NGX_ERROR;
+    }
+
+    d = dst->data;
+    acc = 0;
+    bits = 0;
+
+    for (i = 0; i < src->len; i++) {
+        c = src->data[i];
+
+        if (c >= 'A' && c <= 'Z') {
+            v = c - 'A';
+
+        } else if (c >= 'a' && c <= 'z') {
+            v = c - 'a' + 26;
+
+        } else if (c >= '0' && c <= '9') {
+            v = c - '0' + 52;
+
+        } else if (c == '-') {
+            v = 62;
+
+        } else if (c == '_') {
+            v = 63;
+
+        } else {
+            return NGX_ERROR;
+        }
+
+        acc = (acc << 6) | (uint32_t) v;
+        bits += 6;
+
+        if (bits >= 8) {
+            bits -= 8;
+            *d++ = (u_char) (acc >> bits);
+        }
+    }
+
+    dst->len = d - dst->data;
+
+    return NGX_OK;
+}
+
+
 size_t
 ngx_stratum_fuzz_base64url(u_char *dst, const u_char *src, size_t len)
 {

@@ -229,22 +229,6 @@ ngx_http_test_reading(ngx_http_request_t *r)
 }
 
 
-/* strings: the redaction of client strings for log lines */
-
-void
-ngx_unescape_uri(u_char **dst, u_char **src, size_t size, ngx_uint_t type)
-{
-    ngx_stratum_fuzz_unreachable();
-}
-
-
-ngx_int_t
-ngx_decode_base64url(ngx_str_t *dst, ngx_str_t *src)
-{
-    ngx_stratum_fuzz_unreachable();
-}
-
-
 ngx_buf_t *
 ngx_create_temp_buf(ngx_pool_t *pool, size_t size)
 {
