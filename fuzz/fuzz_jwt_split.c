@@ -38,8 +38,8 @@ static void ngx_stratum_fuzz_roundtrip(ngx_str_t *decoded,
 static ngx_int_t
 ngx_stratum_fuzz_segment_ok(const u_char *p, size_t len)
 {
-    size_t   i;
-    u_char   c, v;
+    size_t     i;
+    ngx_int_t  v;
 
     if (len % 4 == 1) {
         return 0;
@@ -48,24 +48,8 @@ ngx_stratum_fuzz_segment_ok(const u_char *p, size_t len)
     v = 0;
 
     for (i = 0; i < len; i++) {
-        c = p[i];
-
-        if (c >= 'A' && c <= 'Z') {
-            v = c - 'A';
-
-        } else if (c >= 'a' && c <= 'z') {
-            v = c - 'a' + 26;
-
-        } else if (c >= '0' && c <= '9') {
-            v = c - '0' + 52;
-
-        } else if (c == '-') {
-            v = 62;
-
-        } else if (c == '_') {
-            v = 63;
-
-        } else {
+        v = ngx_stratum_fuzz_base64url_value(p[i]);
+        if (v == NGX_ERROR) {
             return 0;
         }
     }

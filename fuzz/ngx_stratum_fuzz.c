@@ -411,12 +411,41 @@ ngx_unescape_uri(u_char **dst, u_char **src, size_t size, ngx_uint_t type)
 }
 
 
+/* the value of a base64url character, or NGX_ERROR outside the alphabet */
+
+ngx_int_t
+ngx_stratum_fuzz_base64url_value(u_char c)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+
+    if (c == '-') {
+        return 62;
+    }
+
+    if (c == '_') {
+        return 63;
+    }
+
+    return NGX_ERROR;
+}
+
+
 /* base64url without padding; a length of 4n+1 or a stray byte fails */
 
 ngx_int_t
 ngx_decode_base64url(ngx_str_t *dst, ngx_str_t *src)
 {
-    u_char      *d, c;
+    u_char      *d;
     size_t       i;
     uint32_t     acc;
     ngx_int_t    v;
@@ -431,24 +460,8 @@ ngx_decode_base64url(ngx_str_t *dst, ngx_str_t *src)
     bits = 0;
 
     for (i = 0; i < src->len; i++) {
-        c = src->data[i];
-
-        if (c >= 'A' && c <= 'Z') {
-            v = c - 'A';
-
-        } else if (c >= 'a' && c <= 'z') {
-            v = c - 'a' + 26;
-
-        } else if (c >= '0' && c <= '9') {
-            v = c - '0' + 52;
-
-        } else if (c == '-') {
-            v = 62;
-
-        } else if (c == '_') {
-            v = 63;
-
-        } else {
+        v = ngx_stratum_fuzz_base64url_value(src->data[i]);
+        if (v == NGX_ERROR) {
             return NGX_ERROR;
         }
 

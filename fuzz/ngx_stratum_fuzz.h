@@ -55,6 +55,9 @@ void ngx_stratum_fuzz_pool_destroy(ngx_pool_t *pool);
 void ngx_stratum_fuzz_conf_init(ngx_conf_t *cf);
 void ngx_stratum_fuzz_conf_free(ngx_conf_t *cf);
 
+/* the value of a base64url character, or NGX_ERROR outside the alphabet */
+ngx_int_t ngx_stratum_fuzz_base64url_value(u_char c);
+
 /* strict base64url of src into dst, which holds 4 * len / 3 + 4 bytes */
 size_t ngx_stratum_fuzz_base64url(u_char *dst, const u_char *src,
     size_t len);
