@@ -36,6 +36,8 @@ typedef struct {
 } ngx_stratum_jwt_alg_t;
 
 
+static ngx_str_t *ngx_stratum_jwt_key_name(ngx_conf_t *cf, ngx_str_t *path,
+    ngx_int_t index);
 static ngx_int_t ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys,
     EVP_PKEY *pkey, ngx_str_t *kid, ngx_int_t only, ngx_str_t *path);
 static ngx_uint_t ngx_stratum_jwt_key_algs(EVP_PKEY *pkey);
@@ -100,7 +102,7 @@ ngx_stratum_jwt_load_pem(ngx_conf_t *cf, ngx_str_t *path, ngx_str_t *kid,
     BIO        *bio;
     u_char     *p;
     EVP_PKEY   *pkey;
-    ngx_str_t   data;
+    ngx_str_t   data, *name;
 
     if (ngx_stratum_conf_read_file(cf, path, "key file",
                                    NGX_STRATUM_JWT_MAX_FILE, cf->temp_pool,
@@ -145,7 +147,13 @@ ngx_stratum_jwt_load_pem(ngx_conf_t *cf, ngx_str_t *path, ngx_str_t *kid,
         return NGX_ERROR;
     }
 
-    return ngx_stratum_jwt_add_key(cf, keys, pkey, kid, -1, path);
+    name = ngx_stratum_jwt_key_name(cf, path, -1);
+    if (name == NULL) {
+        EVP_PKEY_free(pkey);
+        return NGX_ERROR;
+    }
+
+    return ngx_stratum_jwt_add_key(cf, keys, pkey, kid, -1, name);
 }
 
 
@@ -156,7 +164,7 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
     json_t       *root, *list, *jwk, *v;
     EVP_PKEY     *pkey;
     ngx_int_t     only, rc;
-    ngx_str_t     data, kid;
+    ngx_str_t     data, kid, *name;
     ngx_uint_t    added;
     json_error_t  err;
 
@@ -274,7 +282,13 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
             continue;
         }
 
-        if (ngx_stratum_jwt_add_key(cf, keys, pkey, &kid, only, path)
+        name = ngx_stratum_jwt_key_name(cf, path, i);
+        if (name == NULL) {
+            EVP_PKEY_free(pkey);
+            goto done;
+        }
+
+        if (ngx_stratum_jwt_add_key(cf, keys, pkey, &kid, only, name)
             != NGX_OK)
         {
             goto done;
@@ -300,13 +314,49 @@ done:
 
 
 /*
+ * how messages name a key: its file, and its place in a JWKS, so that an
+ * operator can tell which key of an identity provider's set is refused
+ */
+
+static ngx_str_t *
+ngx_stratum_jwt_key_name(ngx_conf_t *cf, ngx_str_t *path, ngx_int_t index)
+{
+    ngx_str_t  *name;
+
+    name = ngx_palloc(cf->temp_pool, sizeof(ngx_str_t));
+    if (name == NULL) {
+        return NULL;
+    }
+
+    name->data = ngx_pnalloc(cf->temp_pool,
+                             sizeof("key  in \"\"") + NGX_INT_T_LEN
+                             + path->len);
+    if (name->data == NULL) {
+        return NULL;
+    }
+
+    if (index < 0) {
+        name->len = ngx_sprintf(name->data, "key in \"%V\"", path)
+                    - name->data;
+
+    } else {
+        name->len = ngx_sprintf(name->data, "key %i in \"%V\"", index, path)
+                    - name->data;
+    }
+
+    return name;
+}
+
+
+/*
  * takes ownership of pkey; "only" restricts the key to one algorithm
- * (a JWK's "alg"), -1 allows every algorithm its type supports
+ * (a JWK's "alg"), -1 allows every algorithm its type supports; "name"
+ * says which key it is in messages
  */
 
 static ngx_int_t
 ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
-    ngx_str_t *kid, ngx_int_t only, ngx_str_t *path)
+    ngx_str_t *kid, ngx_int_t only, ngx_str_t *name)
 {
     int                     len;
     u_char                 *der, *p;
@@ -341,8 +391,8 @@ ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
     for (i = 0; i < kid->len; i++) {
         if (kid->data[i] <= 0x20 || kid->data[i] >= 0x7f) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "kid of the key in \"%V\" holds a blank, "
-                               "a control or a non-ASCII character", path);
+                               "kid of the %V holds a blank, a control "
+                               "or a non-ASCII character", name);
             return NGX_ERROR;
         }
     }
@@ -354,8 +404,7 @@ ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
             && ngx_memcmp(other->kid.data, kid->data, kid->len) == 0)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "duplicate kid \"%V\" in \"%V\"",
-                               kid, path);
+                               "%V has a duplicate kid \"%V\"", name, kid);
             return NGX_ERROR;
         }
     }
@@ -364,9 +413,8 @@ ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
         && EVP_PKEY_get_bits(pkey) < NGX_STRATUM_JWT_MIN_RSA)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "RSA key in \"%V\" has %d bits, "
-                           "at least %d are required",
-                           path, EVP_PKEY_get_bits(pkey),
+                           "RSA %V has %d bits, at least %d are required",
+                           name, EVP_PKEY_get_bits(pkey),
                            NGX_STRATUM_JWT_MIN_RSA);
         return NGX_ERROR;
     }
@@ -389,10 +437,10 @@ ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
         EVP_PKEY_CTX_free(ctx);
         ERR_clear_error();
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "key in \"%V\" fails OpenSSL's public-key check "
-                           "(RSA: an odd modulus that is not prime and an "
-                           "odd exponent of at least 3; EC: a point on "
-                           "the curve)", path);
+                           "%V fails OpenSSL's public-key check (RSA: an "
+                           "odd modulus that is not prime and an odd "
+                           "exponent of at least 3; EC: a point on the "
+                           "curve)", name);
         return NGX_ERROR;
     }
 
@@ -406,9 +454,9 @@ ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
 
     if (algs == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "key in \"%V\" is of a type no supported "
-                           "algorithm can use (RSA, EC P-256, EC P-384 "
-                           "or Ed25519)", path);
+                           "%V is of a type no supported algorithm can "
+                           "use (RSA, EC P-256, EC P-384 or Ed25519)",
+                           name);
         return NGX_ERROR;
     }
 
@@ -497,8 +545,8 @@ ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys, EVP_PKEY *pkey,
 failed:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "cannot prepare key in \"%V\" for %V",
-                       path, &ngx_stratum_jwt_algs[i].name);
+                       "cannot prepare %V for %V",
+                       name, &ngx_stratum_jwt_algs[i].name);
     ERR_clear_error();
 
     return NGX_ERROR;

@@ -480,9 +480,9 @@ holds a private key
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
     }
 --- must_die
---- error_log
-[emerg]
-holds a blank, a control or a non-ASCII character
+--- error_log eval
+["[emerg]",
+ qr/kid of the key in "[^"]*rsa\.pub" holds a blank, a control or a non-ASCII character/]
 
 
 
@@ -572,9 +572,9 @@ value must be between 0 and 3600
 >>> blank.json
 {"keys":[{"kty":"OKP","crv":"Ed25519","kid":"a b","x":"iVoG__BqGyBV_hFIC2kmD6CfGsC3fwm1q0EjO3bpOnU"}]}
 --- must_die
---- error_log
-[emerg]
-holds a blank, a control or a non-ASCII character
+--- error_log eval
+["[emerg]",
+ qr/kid of the key 0 in "[^"]*blank\.json" holds a blank, a control or a non-ASCII character/]
 
 
 
@@ -589,9 +589,9 @@ holds a blank, a control or a non-ASCII character
 >>> dup.json
 {"keys":[{"kty":"OKP","crv":"Ed25519","kid":"a","x":"iVoG__BqGyBV_hFIC2kmD6CfGsC3fwm1q0EjO3bpOnU"},{"kty":"OKP","crv":"Ed25519","kid":"a","x":"iVoG__BqGyBV_hFIC2kmD6CfGsC3fwm1q0EjO3bpOnU"}]}
 --- must_die
---- error_log
-[emerg]
-duplicate kid "a"
+--- error_log eval
+["[emerg]",
+ qr/key 1 in "[^"]*dup\.json" has a duplicate kid "a"/]
 
 
 
@@ -603,9 +603,9 @@ duplicate kid "a"
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
     }
 --- must_die
---- error_log
-[emerg]
-rsa-e1.pub" fails OpenSSL's public-key check
+--- error_log eval
+["[emerg]",
+ qr/key in "[^"]*rsa-e1\.pub" fails OpenSSL's public-key check/]
 
 
 
@@ -617,9 +617,9 @@ rsa-e1.pub" fails OpenSSL's public-key check
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
     }
 --- must_die
---- error_log
-[emerg]
-jwks-e1.json" fails OpenSSL's public-key check
+--- error_log eval
+["[emerg]",
+ qr/key 0 in "[^"]*jwks-e1\.json" fails OpenSSL's public-key check/]
 
 
 
@@ -631,9 +631,9 @@ jwks-e1.json" fails OpenSSL's public-key check
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
     }
 --- must_die
---- error_log
-[emerg]
-jwks-e2.json" fails OpenSSL's public-key check
+--- error_log eval
+["[emerg]",
+ qr/key 0 in "[^"]*jwks-e2\.json" fails OpenSSL's public-key check/]
 
 
 
@@ -645,9 +645,9 @@ jwks-e2.json" fails OpenSSL's public-key check
         proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
     }
 --- must_die
---- error_log
-[emerg]
-jwks-even.json" fails OpenSSL's public-key check
+--- error_log eval
+["[emerg]",
+ qr/key 0 in "[^"]*jwks-even\.json" fails OpenSSL's public-key check/]
 
 
 
