@@ -124,8 +124,10 @@ ngx_stratum_jwt_load_pem(ngx_conf_t *cf, ngx_str_t *path, ngx_str_t *kid,
 
     if (pkey == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" holds no PEM public key "
-                           "(\"-----BEGIN PUBLIC KEY-----\")", path);
+                           "\"%V\" holds no PEM public key (\"BEGIN "
+                           "PUBLIC KEY\" or \"BEGIN RSA PUBLIC KEY\"; "
+                           "of a certificate, give its key: \"openssl "
+                           "x509 -pubkey -noout\")", path);
         ERR_clear_error();
         return NGX_ERROR;
     }

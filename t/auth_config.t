@@ -719,3 +719,17 @@ jwks-ops.json" has no usable signature key
 --- must_die
 --- error_log eval
 ["[emerg]", qr{JWKS file "\S+/fifo" is not a regular file in \S+nginx\.conf:\d+}]
+
+
+
+=== TEST 48: a certificate where a public key is expected
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa.crt;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log eval
+["[emerg]",
+ qr{rsa\.crt" holds no PEM public key .*"openssl x509 -pubkey -noout"}]

@@ -552,3 +552,25 @@ sub=user-3 alg=ES256
 Content-Type: text/plain
 --- no_error_log eval
 ["[error]", "stratum auth:", $::T{plain_ec}]
+
+
+
+=== TEST 22: an RSA key as PKCS#1 ("BEGIN RSA PUBLIC KEY") verifies
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_key_file $TEST_NGINX_STRATUM_KEYS/rsa-pkcs1.pub;
+        proxy_set_header X-User-Id $stratum_auth_sub;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- request
+GET /api
+--- more_headers eval
+"Authorization: Bearer $::T{plain}"
+--- response_body
+sub=user-1 tenant= roles= permissions=
+--- response_headers
+!WWW-Authenticate
+Content-Type: text/plain
+--- no_error_log eval
+["[error]", "stratum auth:", $::T{plain}]

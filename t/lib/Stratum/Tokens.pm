@@ -218,6 +218,12 @@ sub make_keys {
 
     _write('notakey.pub', "this is not a key\n");
 
+    # the same RSA key as a certificate, and as PKCS#1 ("RSA PUBLIC KEY")
+    _openssl('req', '-x509', '-new', '-key', "$Dir/rsa.pem", '-subj',
+             '/CN=stratum test', '-days', '1', '-out', "$Dir/rsa.crt");
+    _openssl('rsa', '-pubin', '-in', "$Dir/rsa.pub", '-RSAPublicKey_out',
+             '-out', "$Dir/rsa-pkcs1.pub");
+
     _write('jwks.json', json_text({ keys => [
         _rsa_jwk('rsa', 'k1'),
         _rsa_jwk('rsa2', 'k2'),
