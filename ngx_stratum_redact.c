@@ -163,6 +163,12 @@ ngx_stratum_redact_secret(ngx_pool_t *pool, u_char *data, size_t len)
     u_char      *d, *p, *buf, *last;
     ngx_uint_t   n;
 
+    /* a string nginx never set (a refused request line) has no data */
+
+    if (len == 0) {
+        return 0;
+    }
+
     last = data + len;
 
     if (ngx_stratum_redact_named_secret(data, last)) {
@@ -255,8 +261,9 @@ ngx_stratum_redact_holds_token(u_char *p, u_char *last)
 
 
 /*
- * a client string as the event keeps it (the path, the user agent): each
- * JOSE token in it becomes [redacted], wherever the client put it
+ * a client string as an event or a log line keeps it (the path, the user
+ * agent, the host, a subrequest's URI): each JOSE token in it becomes
+ * [redacted], wherever the client put it
  */
 
 ngx_int_t
@@ -265,6 +272,10 @@ ngx_stratum_redact_tokens(ngx_pool_t *pool, ngx_str_t *str)
     u_char  *p, *last, *run, *from, *out, *o;
 
     static u_char  redacted[] = "[redacted]";
+
+    if (str->len == 0) {
+        return NGX_OK;
+    }
 
     last = str->data + str->len;
     from = str->data;
@@ -424,6 +435,7 @@ static ngx_uint_t
 ngx_stratum_redact_json_object(u_char *p, u_char *last, u_char **seen)
 {
     u_char      *chunk, *q, *e;
+    size_t       n;
     ngx_str_t    src, dst;
     ngx_uint_t   brace;
     u_char       buf[NGX_STRATUM_REDACT_JOSE_CHUNK / 4 * 3];
@@ -431,10 +443,13 @@ ngx_stratum_redact_json_object(u_char *p, u_char *last, u_char **seen)
     brace = 0;
     *seen = p;
 
-    for (chunk = p; chunk < last; chunk += NGX_STRATUM_REDACT_JOSE_CHUNK) {
+    /* the step never takes the pointer past "last" */
+
+    for (chunk = p; chunk < last; chunk += n) {
+        n = ngx_min((size_t) (last - chunk), NGX_STRATUM_REDACT_JOSE_CHUNK);
+
         src.data = chunk;
-        src.len = ngx_min((size_t) (last - chunk),
-                          NGX_STRATUM_REDACT_JOSE_CHUNK);
+        src.len = n;
 
         while (src.len && chunk[src.len - 1] == '=') {
             src.len--;

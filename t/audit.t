@@ -821,3 +821,19 @@ qr/"stratum_audit_query" directive takes the names of the arguments to record, n
 --- must_die
 --- error_log eval
 qr/"stratum_audit_query" directive takes the names of the arguments to record, not "on"/
+
+
+
+=== TEST 5e: a request line nginx refuses (400) is recorded, with no path
+--- config
+    stratum_audit_requests  on;
+--- request eval
+["GET /a%zz", "GET /audit"]
+--- error_code eval
+[400, 200]
+--- response_body_like eval
+["400 Bad Request",
+ quotemeta(main::ev(event_type => 'request', path => undef, status => 400))
+ . '\z']
+--- no_error_log
+[alert]
