@@ -365,9 +365,12 @@ ngx_explicit_memzero(void *buf, size_t n)
 
 
 /*
- * percent-decoding as the redaction uses it (type 0): "%" and two hex
- * digits is a byte, anything else is copied; it never writes ahead of
- * what it has read, so it may decode in place
+ * percent-decoding as nginx does it for type 0, which the redaction uses:
+ * "%" and two hex digits is a byte; a "%" before a byte that is no hex
+ * digit is dropped and the byte kept; "%", a hex digit and a byte that
+ * is none are all three dropped; an escape cut short by the end is
+ * dropped.  It never writes ahead of what it has read, so it may decode
+ * in place.
  */
 
 static ngx_int_t
@@ -394,16 +397,35 @@ ngx_unescape_uri(u_char **dst, u_char **src, size_t size, ngx_uint_t type)
     end = s + size;
 
     while (s < end) {
-        if (*s == '%' && end - s >= 3
-            && (hi = ngx_stratum_fuzz_hex(s[1])) >= 0
-            && (lo = ngx_stratum_fuzz_hex(s[2])) >= 0)
-        {
-            *d++ = (u_char) (hi << 4 | lo);
-            s += 3;
+        if (*s != '%') {
+            *d++ = *s++;
             continue;
         }
 
-        *d++ = *s++;
+        s++;
+
+        if (s == end) {
+            break;
+        }
+
+        hi = ngx_stratum_fuzz_hex(*s);
+
+        if (hi < 0) {
+            *d++ = *s++;
+            continue;
+        }
+
+        s++;
+
+        if (s == end) {
+            break;
+        }
+
+        lo = ngx_stratum_fuzz_hex(*s++);
+
+        if (lo >= 0) {
+            *d++ = (u_char) (hi << 4 | lo);
+        }
     }
 
     *dst = d;
