@@ -462,18 +462,26 @@ ngx_stratum_fuzz_base64url_value(u_char c)
 }
 
 
-/* base64url without padding; a length of 4n+1 or a stray byte fails */
+/*
+ * base64url as nginx decodes it: what comes from the first "=" on is
+ * ignored; before it, a length of 4n+1 or a byte outside the alphabet
+ * fails, and the bits left over in the last character are dropped
+ */
 
 ngx_int_t
 ngx_decode_base64url(ngx_str_t *dst, ngx_str_t *src)
 {
     u_char      *d;
-    size_t       i;
+    size_t       i, len;
     uint32_t     acc;
     ngx_int_t    v;
     ngx_uint_t   bits;
 
-    if (src->len % 4 == 1) {
+    for (len = 0; len < src->len && src->data[len] != '='; len++) {
+        /* void */
+    }
+
+    if (len % 4 == 1) {
         return NGX_ERROR;
     }
 
@@ -481,7 +489,7 @@ ngx_decode_base64url(ngx_str_t *dst, ngx_str_t *src)
     acc = 0;
     bits = 0;
 
-    for (i = 0; i < src->len; i++) {
+    for (i = 0; i < len; i++) {
         v = ngx_stratum_fuzz_base64url_value(src->data[i]);
         if (v == NGX_ERROR) {
             return NGX_ERROR;
