@@ -132,10 +132,24 @@ demo: deps
 	NGINX_BINARY=$(NGINX_BINARY) BUILD=$(BUILD) examples/demo.sh
 
 # one script after the other: each wants the machine to itself
-bench: all
+bench: all $(BUILD)/redact-bench
 	$(TEST_ENV) bash bench/run.sh
 	NGINX_BINARY=$(NGINX_BINARY) BUILD=$(BUILD) bash bench/ratelimit.sh
 	NGINX_BINARY=$(NGINX_BINARY) BUILD=$(BUILD) bash bench/audit.sh
+	$(BUILD)/redact-bench
+
+# the redaction of client strings alone, with the fuzz harness's stand-ins
+# for the nginx functions it calls (nginx's configure has made
+# ngx_auto_config.h in $(BUILD))
+$(BUILD)/redact-bench: bench/redact.c ngx_stratum_redact.c \
+                       ngx_stratum_redact.h fuzz/ngx_stratum_fuzz.h \
+                       fuzz/ngx_stratum_fuzz.c fuzz/ngx_stratum_fuzz_stubs.c \
+                       | modules
+	$(CC) -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror \
+	    -I$(CURDIR) -I$(BUILD) $(NGINX_INCS) -o $@ bench/redact.c \
+	    ngx_stratum_redact.c fuzz/ngx_stratum_fuzz.c \
+	    fuzz/ngx_stratum_fuzz_stubs.c \
+	    -Wl,--gc-sections -ljansson -lcrypto -lhiredis
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) t/servroot*
@@ -218,7 +232,7 @@ FUZZ_SHIM      = fuzz/ngx_stratum_fuzz.c fuzz/ngx_stratum_fuzz_stubs.c
 
 # static analysis: our C, never nginx's, with the definitions of the ASan
 # build's configure run (clang's, as clang-tidy is)
-ANALYZE_SRCS   = $(wildcard *.c tools/*.c fuzz/*.c)
+ANALYZE_SRCS   = $(wildcard *.c tools/*.c fuzz/*.c bench/*.c)
 ANALYZE_INCS   = -I$(CURDIR) -I$(ASAN_BUILD) $(NGINX_INCS)
 
 # the plain build's rules, into build-asan/, with clang and the sanitizers

@@ -435,7 +435,7 @@ static ngx_uint_t
 ngx_stratum_redact_json_object(u_char *p, u_char *last, u_char **seen)
 {
     u_char      *chunk, *q, *e;
-    size_t       n;
+    size_t       n, step;
     ngx_str_t    src, dst;
     ngx_uint_t   brace;
     u_char       buf[NGX_STRATUM_REDACT_JOSE_CHUNK / 4 * 3];
@@ -443,10 +443,18 @@ ngx_stratum_redact_json_object(u_char *p, u_char *last, u_char **seen)
     brace = 0;
     *seen = p;
 
-    /* the step never takes the pointer past "last" */
+    /*
+     * the first step is one group of four characters: its three bytes
+     * decide most starts (text that only looks like base64url), so a
+     * long run of such text costs a few bytes a start, not a chunk; the
+     * step never takes the pointer past "last"
+     */
+
+    step = 4;
 
     for (chunk = p; chunk < last; chunk += n) {
-        n = ngx_min((size_t) (last - chunk), NGX_STRATUM_REDACT_JOSE_CHUNK);
+        n = ngx_min((size_t) (last - chunk), step);
+        step = NGX_STRATUM_REDACT_JOSE_CHUNK;
 
         src.data = chunk;
         src.len = n;
