@@ -64,7 +64,7 @@ CONFIGURE_ARGS = $(NGINX_SRC) $(NGINX_CONFIGURE_FLAGS) $(DEB_CFLAGS) \
 
 .PHONY: all modules tool deps test test-valgrind demo bench clean FORCE \
         deps-hardening asan-modules test-asan fuzz-build fuzz fuzz-regress \
-        analyze load
+        analyze load redact-bench
 .DELETE_ON_ERROR:
 
 all: modules tool
@@ -137,6 +137,8 @@ bench: all $(BUILD)/redact-bench
 	NGINX_BINARY=$(NGINX_BINARY) BUILD=$(BUILD) bash bench/ratelimit.sh
 	NGINX_BINARY=$(NGINX_BINARY) BUILD=$(BUILD) bash bench/audit.sh
 	$(BUILD)/redact-bench
+
+redact-bench: $(BUILD)/redact-bench
 
 # the redaction of client strings alone, with the fuzz harness's stand-ins
 # for the nginx functions it calls (nginx's configure has made

@@ -18,7 +18,10 @@
  */
 
 
-/* base64url characters decoded at a time to tell a JOSE header */
+/*
+ * base64url characters decoded at a time to tell a JOSE header, after a
+ * first group of four
+ */
 #define NGX_STRATUM_REDACT_JOSE_CHUNK   56
 
 /* percent-decodings a client string is looked through for a token */

@@ -36,6 +36,11 @@ typedef struct {
 } ngx_stratum_bench_shape_t;
 
 
+static ngx_int_t ngx_stratum_bench_arg(int argc, char **argv, int i,
+    size_t dflt, size_t *out);
+static double ngx_stratum_bench_now(void);
+
+
 static ngx_stratum_bench_shape_t  ngx_stratum_bench_shapes[] = {
     { "browser user agent", "",
       "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 ", "" },
@@ -46,11 +51,6 @@ static ngx_stratum_bench_shape_t  ngx_stratum_bench_shapes[] = {
     { "percent layers", "", "%2525", "" },
     { NULL, NULL, NULL, NULL }
 };
-
-
-static ngx_int_t ngx_stratum_bench_arg(int argc, char **argv, int i,
-    size_t dflt, size_t *out);
-static double ngx_stratum_bench_now(void);
 
 
 /* a positive decimal argument, or the default when it is not given */
