@@ -201,8 +201,8 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
 
         if (!json_is_object(jwk)) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "JWKS \"%V\": key %uz is not an object",
-                               path, i);
+                               "key %uz in \"%V\" is not an object",
+                               i, path);
             goto done;
         }
 
@@ -234,8 +234,8 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
                                                json_string_length(v));
             if (only == NGX_ERROR) {
                 ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                                   "JWKS \"%V\": key %uz has unsupported "
-                                   "\"alg\", skipped", path, i);
+                                   "key %uz in \"%V\" has unsupported "
+                                   "\"alg\", skipped", i, path);
                 continue;
             }
         }
@@ -246,8 +246,8 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
         if (v) {
             if (!json_is_string(v) || json_string_length(v) == 0) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "JWKS \"%V\": key %uz has an invalid "
-                                   "\"kid\"", path, i);
+                                   "key %uz in \"%V\" has an invalid "
+                                   "\"kid\"", i, path);
                 goto done;
             }
 
@@ -264,8 +264,8 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
 
         if (json_object_get(jwk, "d") || json_object_get(jwk, "p")) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "JWKS \"%V\": key %uz holds a private key, "
-                               "give public keys only", path, i);
+                               "key %uz in \"%V\" holds a private key, "
+                               "give public keys only", i, path);
             goto done;
         }
 
@@ -278,8 +278,8 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
             && !(ngx_stratum_jwt_key_algs(pkey) & ((ngx_uint_t) 1 << only)))
         {
             ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                               "JWKS \"%V\": key %uz does not fit its "
-                               "\"alg\", skipped", path, i);
+                               "key %uz in \"%V\" does not fit its "
+                               "\"alg\", skipped", i, path);
             EVP_PKEY_free(pkey);
             continue;
         }
@@ -616,8 +616,8 @@ ngx_stratum_jwt_jwk_to_pkey(ngx_conf_t *cf, json_t *jwk, ngx_str_t *path,
 
     if (!json_is_string(kty)) {
         ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                           "JWKS \"%V\": key %ui has no \"kty\", skipped",
-                           path, n);
+                           "key %ui in \"%V\" has no \"kty\", skipped",
+                           n, path);
         return NULL;
     }
 
@@ -745,8 +745,8 @@ unusable:
     ERR_clear_error();
 
     ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                       "JWKS \"%V\": key %ui is not a usable RSA, EC P-256, "
-                       "EC P-384 or Ed25519 public key, skipped", path, n);
+                       "key %ui in \"%V\" is not a usable RSA, EC P-256, "
+                       "EC P-384 or Ed25519 public key, skipped", n, path);
 
     return NULL;
 }

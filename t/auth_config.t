@@ -733,3 +733,17 @@ jwks-ops.json" has no usable signature key
 --- error_log eval
 ["[emerg]",
  qr{rsa\.crt" holds no PEM public key .*"openssl x509 -pubkey -noout"}]
+
+
+
+=== TEST 49: the keys of a JWKS with no usable key are named by their place
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_jwks_file $TEST_NGINX_STRATUM_KEYS/jwks-none.json;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- must_die
+--- error_log eval
+["[emerg]",
+ qr/\[warn\] .*key 0 in "[^"]*jwks-none\.json" is not a usable RSA, EC P-256, EC P-384 or Ed25519 public key, skipped/]

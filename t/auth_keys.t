@@ -574,3 +574,25 @@ sub=user-1 tenant= roles= permissions=
 Content-Type: text/plain
 --- no_error_log eval
 ["[error]", "stratum auth:", $::T{plain}]
+
+
+
+=== TEST 23: a JWKS key this module cannot use is skipped, the next one used
+--- config
+    location = /api {
+        stratum_auth on;
+        stratum_auth_jwks_file $TEST_NGINX_STRATUM_KEYS/jwks-mixed.json;
+        proxy_set_header X-User-Id $stratum_auth_sub;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- request
+GET /api
+--- more_headers eval
+"Authorization: Bearer $::T{k1}"
+--- response_body
+sub=user-1 tenant= roles= permissions=
+--- response_headers
+!WWW-Authenticate
+Content-Type: text/plain
+--- no_error_log eval
+["[error]", "[emerg]", $::T{k1}]

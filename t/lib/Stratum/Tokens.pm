@@ -230,6 +230,12 @@ sub make_keys {
         _ec_jwk('ec', 'k3'),
     ] }) . "\n");
 
+    # a key this module cannot use, then one it can: the first is skipped
+    _write('jwks-mixed.json', json_text({ keys => [
+        { kty => 'oct', kid => 'hmac', k => b64url('a shared secret') },
+        _rsa_jwk('rsa', 'k1'),
+    ] }) . "\n");
+
     my $enc = _rsa_jwk('rsa', 'enc1');
     $enc->{use} = 'enc';
 
