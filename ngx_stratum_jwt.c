@@ -39,10 +39,10 @@ typedef struct {
 static ngx_str_t *ngx_stratum_jwt_key_name(ngx_conf_t *cf, ngx_str_t *path,
     ngx_int_t index);
 static ngx_int_t ngx_stratum_jwt_add_key(ngx_conf_t *cf, ngx_array_t *keys,
-    EVP_PKEY *pkey, ngx_str_t *kid, ngx_int_t only, ngx_str_t *path);
+    EVP_PKEY *pkey, ngx_str_t *kid, ngx_int_t only, ngx_str_t *name);
 static ngx_uint_t ngx_stratum_jwt_key_algs(EVP_PKEY *pkey);
 static EVP_PKEY *ngx_stratum_jwt_jwk_to_pkey(ngx_conf_t *cf, json_t *jwk,
-    ngx_str_t *path, ngx_uint_t n);
+    ngx_str_t *name);
 static ngx_int_t ngx_stratum_jwt_jwk_bytes(ngx_conf_t *cf, json_t *jwk,
     const char *name, ngx_str_t *out);
 static void ngx_stratum_jwt_cleanup_key(void *data);
@@ -199,10 +199,14 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
 
     json_array_foreach(list, i, jwk) {
 
+        name = ngx_stratum_jwt_key_name(cf, path, i);
+        if (name == NULL) {
+            goto done;
+        }
+
         if (!json_is_object(jwk)) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "key %uz in \"%V\" is not an object",
-                               i, path);
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%V is not an object",
+                               name);
             goto done;
         }
 
@@ -234,8 +238,8 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
                                                json_string_length(v));
             if (only == NGX_ERROR) {
                 ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                                   "key %uz in \"%V\" has unsupported "
-                                   "\"alg\", skipped", i, path);
+                                   "%V has unsupported \"alg\", skipped",
+                                   name);
                 continue;
             }
         }
@@ -246,8 +250,7 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
         if (v) {
             if (!json_is_string(v) || json_string_length(v) == 0) {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "key %uz in \"%V\" has an invalid "
-                                   "\"kid\"", i, path);
+                                   "%V has an invalid \"kid\"", name);
                 goto done;
             }
 
@@ -264,12 +267,12 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
 
         if (json_object_get(jwk, "d") || json_object_get(jwk, "p")) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "key %uz in \"%V\" holds a private key, "
-                               "give public keys only", i, path);
+                               "%V holds a private key, give public keys "
+                               "only", name);
             goto done;
         }
 
-        pkey = ngx_stratum_jwt_jwk_to_pkey(cf, jwk, path, i);
+        pkey = ngx_stratum_jwt_jwk_to_pkey(cf, jwk, name);
         if (pkey == NULL) {
             continue;
         }
@@ -278,16 +281,10 @@ ngx_stratum_jwt_load_jwks(ngx_conf_t *cf, ngx_str_t *path, ngx_array_t *keys)
             && !(ngx_stratum_jwt_key_algs(pkey) & ((ngx_uint_t) 1 << only)))
         {
             ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                               "key %uz in \"%V\" does not fit its "
-                               "\"alg\", skipped", i, path);
+                               "%V does not fit its \"alg\", skipped",
+                               name);
             EVP_PKEY_free(pkey);
             continue;
-        }
-
-        name = ngx_stratum_jwt_key_name(cf, path, i);
-        if (name == NULL) {
-            EVP_PKEY_free(pkey);
-            goto done;
         }
 
         if (ngx_stratum_jwt_add_key(cf, keys, pkey, &kid, only, name)
@@ -598,8 +595,7 @@ ngx_stratum_jwt_key_algs(EVP_PKEY *pkey)
 
 
 static EVP_PKEY *
-ngx_stratum_jwt_jwk_to_pkey(ngx_conf_t *cf, json_t *jwk, ngx_str_t *path,
-    ngx_uint_t n)
+ngx_stratum_jwt_jwk_to_pkey(ngx_conf_t *cf, json_t *jwk, ngx_str_t *name)
 {
     u_char           *point;
     BIGNUM           *bn_n, *bn_e;
@@ -616,8 +612,7 @@ ngx_stratum_jwt_jwk_to_pkey(ngx_conf_t *cf, json_t *jwk, ngx_str_t *path,
 
     if (!json_is_string(kty)) {
         ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                           "key %ui in \"%V\" has no \"kty\", skipped",
-                           n, path);
+                           "%V has no \"kty\", skipped", name);
         return NULL;
     }
 
@@ -745,8 +740,8 @@ unusable:
     ERR_clear_error();
 
     ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                       "key %ui in \"%V\" is not a usable RSA, EC P-256, "
-                       "EC P-384 or Ed25519 public key, skipped", n, path);
+                       "%V is not a usable RSA, EC P-256, EC P-384 or "
+                       "Ed25519 public key, skipped", name);
 
     return NULL;
 }
